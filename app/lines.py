@@ -1,0 +1,100 @@
+"""Per-driver byte streams -> lines, with bounded memory (pure).
+
+stdout is split into lines for the protocol; a line longer than
+MAX_LINE fails the driver instead of growing memory. stderr is passed on
+as whole lines with the driver's name in front, and only a bounded tail of
+it is kept for error messages.
+"""
+
+MAX_LINE = 16 * 1024 * 1024
+STDERR_TAIL = 64 * 1024
+# A stderr "line" this long is passed on in pieces: a driver that never
+# writes a newline must not make the aggregator hold its output.
+STDERR_PIECE = 64 * 1024
+
+
+class LineTooLong(Exception):
+    pass
+
+
+class LineSplitter(object):
+    """Complete lines out of arbitrary chunks; the last may lack its newline.
+
+    A partial line is kept as a list of pieces, so a long line arriving in
+    many small chunks is joined once, not copied on every chunk.
+    """
+
+    def __init__(self, limit=MAX_LINE):
+        self._pieces = []
+        self._size = 0
+        self._limit = limit
+
+    def feed(self, chunk):
+        end = chunk.rfind(b"\n")
+        if end < 0:
+            self._pieces.append(chunk)
+            self._size += len(chunk)
+            if self._size > self._limit:
+                self._pieces, self._size = [], 0
+                raise LineTooLong("a stdout line is longer than %d MiB"
+                                  % (self._limit // (1024 * 1024)))
+            return []
+        head = chunk[:end]
+        if self._pieces:
+            self._pieces.append(head)
+            head = b"".join(self._pieces)
+        rest = chunk[end + 1:]
+        self._pieces, self._size = ([rest], len(rest)) if rest else ([], 0)
+        return head.split(b"\n")
+
+    def close(self):
+        """The unterminated last line, if any."""
+        rest = b"".join(self._pieces)
+        self._pieces, self._size = [], 0
+        return [rest] if rest else []
+
+
+class StderrRelay(object):
+    """Prefix each stderr line with the driver's name; keep a bounded tail.
+
+    Works chunk by chunk with bytes.replace, so a driver writing a GiB of
+    short lines costs a few C-level passes per 64 KiB, not a Python call a
+    line.
+    """
+
+    def __init__(self, name, tail=STDERR_TAIL):
+        self.prefix = ("[%s] " % name).encode("utf-8", "replace")
+        self._partial = b""
+        self._tail = b""
+        self._tail_size = tail
+
+    def feed(self, chunk):
+        """Bytes to write to the aggregator's stderr for this chunk (maybe b"")."""
+        self._keep(chunk)
+        data = self._partial + chunk if self._partial else chunk
+        end = data.rfind(b"\n")
+        if end < 0:
+            if len(data) < STDERR_PIECE:
+                self._partial = data
+                return b""
+            self._partial = b""
+            return self._prefixed(data + b"\n")
+        self._partial = data[end + 1:]
+        return self._prefixed(data[:end + 1])
+
+    def close(self):
+        rest, self._partial = self._partial, b""
+        return self._prefixed(rest + b"\n") if rest else b""
+
+    def tail(self):
+        return self._tail
+
+    def _prefixed(self, lines):
+        # lines ends with b"\n": prefix every line start but add none after it.
+        return self.prefix + lines[:-1].replace(b"\n", b"\n" + self.prefix) + b"\n"
+
+    def _keep(self, chunk):
+        if len(chunk) >= self._tail_size:
+            self._tail = chunk[-self._tail_size:]
+        else:
+            self._tail = (self._tail + chunk)[-self._tail_size:]

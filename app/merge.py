@@ -1,0 +1,186 @@
+"""Many drivers' outcomes -> one result or one error (pure).
+
+An Outcome is what the multiplexer saw of one driver; everything here
+only reads Outcomes and plain dicts.
+"""
+
+import collections
+import json
+
+from app import MaggError
+
+Outcome = collections.namedtuple(
+    "Outcome", "name returncode result problem stopped stderr_tail")
+Outcome.__doc__ = """One driver's run.
+
+returncode: exit status (negative: killed by that signal; None: never ran);
+result: its last non-progress stdout object, or None;
+problem: what the aggregator itself found wrong ("hung ...") or None;
+stopped: True when the aggregator stopped it (cancel, timeout, failure);
+stderr_tail: the last bytes of its stderr."""
+
+Failure = collections.namedtuple("Failure", "name status reason message")
+
+STDERR_IN_MESSAGE = 2048
+
+
+def describe_exit(returncode):
+    if returncode is None:
+        return "did not run"
+    if returncode < 0:
+        import signal
+        try:
+            return "killed by %s" % signal.Signals(-returncode).name
+        except ValueError:
+            return "killed by signal %d" % -returncode
+    return "exit code %d" % returncode
+
+
+def driver_failure(outcome, needs_status):
+    """The Failure of one driver, or None when it succeeded.
+
+    needs_status: --describe and measure results must say status "ok";
+    --info results only need has_cancel and version.
+    """
+    result = outcome.result
+    if outcome.problem:
+        return Failure(outcome.name, "failed", "failed", outcome.problem)
+    status = result.get("status") if isinstance(result, dict) else None
+    text = result.get("message") if isinstance(result, dict) else None
+    if outcome.returncode != 0:
+        if status in (None, "ok"):
+            status = "failed"
+        message = describe_exit(outcome.returncode)
+        if text:
+            message = "%s (%s)" % (text, message)
+        return Failure(outcome.name, status, _reason(result, status), message)
+    if result is None:
+        return Failure(outcome.name, "failed", "failed", "ended without a result")
+    if needs_status and status != "ok":
+        return Failure(outcome.name, str(status or "failed"), _reason(result, status),
+                       text or "result without status ok: %s" % _short(result))
+    if not needs_status:
+        missing = [k for k in ("has_cancel", "version") if k not in result]
+        if missing:
+            return Failure(outcome.name, "failed", "failed",
+                           "--info lacks %s: %s" % (" and ".join(missing), _short(result)))
+    return None
+
+
+def _reason(result, status):
+    reason = result.get("reason") if isinstance(result, dict) else None
+    return str(reason or status or "failed")
+
+
+def _short(obj, limit=200):
+    text = json.dumps(obj, sort_keys=True)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def stderr_excerpt(tail):
+    text = tail[-STDERR_IN_MESSAGE:].decode("utf-8", "replace").rstrip()
+    return text
+
+
+def failures_error(failures, outcomes, what):
+    """One MaggError naming every failed driver, its status, message, stderr.
+
+    The status is the one all failed drivers agree on, else "failed".
+    """
+    tails = {o.name: o.stderr_tail for o in outcomes}
+    lines = ["%d of %d drivers failed %s:" % (len(failures), len(outcomes), what)]
+    for f in failures:
+        lines.append("- %s: %s: %s" % (f.name, f.status, f.message))
+        excerpt = stderr_excerpt(tails.get(f.name, b""))
+        if excerpt:
+            lines.append("  stderr (last %d bytes): %s" % (
+                STDERR_IN_MESSAGE, excerpt.replace("\n", "\n    ")))
+    stopped = [o.name for o in outcomes if o.stopped
+               and o.name not in {f.name for f in failures}]
+    if stopped:
+        lines.append("stopped: %s" % ", ".join(stopped))
+    statuses = {f.status for f in failures}
+    reasons = {f.reason for f in failures}
+    return MaggError("\n".join(lines),
+                     status=statuses.pop() if len(statuses) == 1 else "failed",
+                     reason=reasons.pop() if len(reasons) == 1 else "failed")
+
+
+def check_round(outcomes, needs_status, what):
+    """Raise one error for the round if any driver failed.
+
+    A driver the aggregator stopped because of another's failure is
+    collateral: it is listed as stopped, not as a cause.
+    """
+    failures = [driver_failure(o, needs_status) for o in outcomes
+                if o.problem or not o.stopped]
+    failures = [f for f in failures if f is not None]
+    if failures:
+        raise failures_error(failures, outcomes, what)
+
+
+def merge_info(outcomes, force_cancel, version):
+    """The aggregate --info object; has_cancel only if every driver cancels."""
+    drivers = {o.name: o.result for o in outcomes}
+    every = all(r.get("has_cancel") is True for r in drivers.values())
+    return {"status": "ok", "has_cancel": bool(force_cancel or every),
+            "version": version, "drivers": drivers}
+
+
+def merge_describe(outcomes):
+    """The union of described metrics; one metric from two drivers is an error."""
+    owners = collections.OrderedDict()
+    for o in outcomes:
+        metrics = o.result.get("metrics") or {}
+        if not isinstance(metrics, dict):
+            raise MaggError("driver %s: --describe metrics must be an object, got %s"
+                            % (o.name, type(metrics).__name__))
+        for metric in metrics:
+            owners.setdefault(metric, []).append(o.name)
+    clashes = ["%s (described by %s)" % (m, ", ".join(names))
+               for m, names in owners.items() if len(names) > 1]
+    if clashes:
+        raise MaggError("a metric must be described by one driver only: "
+                        + "; ".join(clashes), reason="metric-conflict")
+    merged = {}
+    for o in outcomes:
+        merged.update(o.result.get("metrics") or {})
+    return merged
+
+
+def descriptions_of(outcomes):
+    """{driver: set of metric names it described}."""
+    return {o.name: set(o.result.get("metrics") or {}) for o in outcomes}
+
+
+def union_keeping_both(parts, what, notes):
+    """Merge {driver: mapping}; a key seen again is kept as "<driver>:<key>".
+
+    Nothing is lost when two drivers return the same key; each clash is
+    added to notes for stderr.
+    """
+    merged = {}
+    for name, mapping in parts:
+        for key, value in (mapping or {}).items():
+            if key in merged:
+                renamed = "%s:%s" % (name, key)
+                notes.append("%s %r returned by more than one driver; %s's value "
+                             "is kept as %r" % (what, key, name, renamed))
+                key = renamed
+            merged[key] = value
+    return merged
+
+
+def merge_measure(outcomes):
+    """(result, notes): the union of metrics and annotations, payloads untouched."""
+    notes = []
+    for o in outcomes:
+        for key in ("metrics", "annotations"):
+            if not isinstance(o.result.get(key) or {}, dict):
+                raise MaggError("driver %s returned %s that is not an object"
+                                % (o.name, key))
+    metrics = union_keeping_both([(o.name, o.result.get("metrics")) for o in outcomes],
+                                 "metric", notes)
+    annotations = union_keeping_both(
+        [(o.name, o.result.get("annotations")) for o in outcomes], "annotation", notes)
+    return {"status": "ok", "metrics": metrics, "annotations": annotations}, notes
