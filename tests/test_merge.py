@@ -1,0 +1,206 @@
+"""Many drivers' outcomes -> one result or one error (no processes)."""
+
+import pytest
+
+from app import MaggError
+from app.merge import (Outcome, check_round, merge_describe, merge_info,
+                       merge_measure)
+
+
+def outcome(name, result, returncode=0, stderr=b"", problem=None, stopped=False):
+    return Outcome(name, returncode, result, problem, stopped, stderr)
+
+
+def info(name, has_cancel, version="1.0", **extra):
+    result = dict(extra, has_cancel=has_cancel, version=version)
+    return outcome(name, result)
+
+
+# -- --info -------------------------------------------------------------------
+
+def test_has_cancel_when_every_driver_has_cancel():
+    merged = merge_info([info("a", True), info("b", True)], False, "9.9")
+    assert merged["has_cancel"] is True
+    assert merged["version"] == "9.9"
+
+
+def test_no_cancel_when_one_driver_lacks_it():
+    assert merge_info([info("a", True), info("b", False)], False, "9.9")["has_cancel"] is False
+
+
+def test_has_cancel_must_be_literally_true():
+    assert merge_info([info("a", True), info("b", "yes")], False, "9.9")["has_cancel"] is False
+
+
+def test_force_cancel_makes_has_cancel_true():
+    assert merge_info([info("a", False), info("b", False)], True, "9.9")["has_cancel"] is True
+
+
+def test_info_lists_each_drivers_own_info_object_untouched():
+    merged = merge_info([info("a", True, "2.0", extra={"x": 1}), info("b", False)],
+                        False, "9.9")
+    assert merged["drivers"] == {
+        "a": {"has_cancel": True, "version": "2.0", "extra": {"x": 1}},
+        "b": {"has_cancel": False, "version": "1.0"}}
+
+
+@pytest.mark.parametrize("result, missing", [
+    ({"version": "1"}, "has_cancel"),
+    ({"has_cancel": True}, "version"),
+    ({}, "has_cancel"),
+])
+def test_info_lacking_has_cancel_or_version_fails_naming_the_driver(result, missing):
+    with pytest.raises(MaggError) as err:
+        check_round([info("good", True), outcome("odd-one", result)], False, "--info")
+    assert "odd-one" in err.value.message
+    assert missing in err.value.message
+    assert "good:" not in err.value.message
+
+
+def test_info_that_exits_nonzero_fails_naming_the_driver():
+    with pytest.raises(MaggError) as err:
+        check_round([outcome("crashy", {"has_cancel": True, "version": "1"},
+                             returncode=2)], False, "--info")
+    assert "crashy" in err.value.message
+    assert "exit code 2" in err.value.message
+
+
+# -- --describe ---------------------------------------------------------------
+
+def test_describe_is_the_union_with_attributes_untouched():
+    prom = outcome("prom", {"status": "ok", "metrics": {
+        "cpu": {"unit": "cores", "cookie": {"q": [1, 2]}, "weight": 2}}})
+    vegeta = outcome("vegeta", {"status": "ok", "metrics": {"rps": {"unit": "rps"}}})
+    exec_ = outcome("exec", {"status": "ok", "metrics": {}})
+    assert merge_describe([prom, vegeta, exec_]) == {
+        "cpu": {"unit": "cores", "cookie": {"q": [1, 2]}, "weight": 2},
+        "rps": {"unit": "rps"}}
+
+
+def test_metric_described_twice_names_the_metric_and_every_driver():
+    outcomes = [outcome(n, {"status": "ok", "metrics": {"rps": {}, n + "-own": {}}})
+                for n in ("alpha", "beta", "gamma")]
+    with pytest.raises(MaggError) as err:
+        merge_describe(outcomes)
+    message = err.value.message
+    assert "rps" in message
+    for name in ("alpha", "beta", "gamma"):
+        assert name in message
+    assert "alpha-own" not in message
+
+
+# -- measure ------------------------------------------------------------------
+
+def test_measure_merge_passes_metric_payloads_untouched():
+    values = {"values": [{"id": "pod-1", "data": [[1, 2.5], [2, 3.5]]}],
+              "annotation": "rate(x[1m])"}
+    prom = outcome("prom", {"status": "ok", "metrics": {"cpu": values}})
+    vegeta = outcome("vegeta", {"status": "ok",
+                                "metrics": {"rps": {"value": 250.0, "unit": "rps",
+                                                    "extra": [1]}},
+                                "annotations": {"load": "250/s"}})
+    exec_ = outcome("exec", {"status": "ok", "metrics": {}})
+    result, notes = merge_measure([prom, vegeta, exec_])
+    assert result == {"status": "ok",
+                      "metrics": {"cpu": values,
+                                  "rps": {"value": 250.0, "unit": "rps", "extra": [1]}},
+                      "annotations": {"load": "250/s"}}
+    assert notes == []
+
+
+def test_annotation_returned_by_two_drivers_keeps_both_values_and_says_so():
+    a = outcome("a", {"status": "ok", "metrics": {}, "annotations": {"note": "from a"}})
+    b = outcome("b", {"status": "ok", "metrics": {}, "annotations": {"note": "from b"}})
+    result, notes = merge_measure([a, b])
+    assert sorted(result["annotations"].values()) == ["from a", "from b"]
+    assert any("b" in key for key in result["annotations"] if key != "note")
+    assert len(notes) == 1 and "note" in notes[0]
+
+
+# -- failures -----------------------------------------------------------------
+
+def failed(name, status="failed", message="broke", returncode=1, stderr=b""):
+    return outcome(name, {"status": status, "message": message, "reason": "r"},
+                   returncode=returncode, stderr=stderr)
+
+
+def test_one_failed_driver_fails_the_round_naming_its_status_message_and_stderr():
+    with pytest.raises(MaggError) as err:
+        check_round([outcome("ok", {"status": "ok", "metrics": {}}),
+                     failed("prom", message="query timed out", stderr=b"trace line\n")],
+                    True, "to measure")
+    message = err.value.message
+    assert err.value.status == "failed"
+    assert "prom: failed: query timed out" in message
+    assert "trace line" in message
+    assert "ok:" not in message
+
+
+def test_failed_drivers_agreeing_on_a_status_give_that_status():
+    with pytest.raises(MaggError) as err:
+        check_round([failed("a", "bad-request"), failed("b", "bad-request")],
+                    True, "to measure")
+    assert err.value.status == "bad-request"
+    assert "a: bad-request" in err.value.message
+    assert "b: bad-request" in err.value.message
+
+
+def test_failed_drivers_disagreeing_on_status_give_failed():
+    with pytest.raises(MaggError) as err:
+        check_round([failed("a", "bad-request"), failed("b", "rejected")],
+                    True, "to measure")
+    assert err.value.status == "failed"
+    assert "a: bad-request" in err.value.message
+    assert "b: rejected" in err.value.message
+
+
+def test_nonzero_exit_with_an_ok_result_is_a_failure():
+    with pytest.raises(MaggError) as err:
+        check_round([outcome("x", {"status": "ok", "metrics": {}}, returncode=4)],
+                    True, "to measure")
+    assert err.value.status == "failed"
+    assert "x: failed" in err.value.message and "exit code 4" in err.value.message
+
+
+def test_status_other_than_ok_with_exit_zero_is_a_failure():
+    with pytest.raises(MaggError) as err:
+        check_round([failed("x", "rejected", "no", returncode=0)], True, "to measure")
+    assert err.value.status == "rejected"
+
+
+def test_driver_that_ends_without_a_result_is_a_failure():
+    with pytest.raises(MaggError) as err:
+        check_round([outcome("quiet", None)], True, "to measure")
+    assert "quiet" in err.value.message and "without a result" in err.value.message
+
+
+def test_problem_found_by_the_aggregator_is_a_failure_naming_it():
+    with pytest.raises(MaggError) as err:
+        check_round([outcome("noisy", None, problem="printed a stdout line that is "
+                                                     "not a JSON object: 'hi'")],
+                    True, "to measure")
+    assert "noisy: failed: printed a stdout line" in err.value.message
+
+
+def test_failure_message_keeps_only_the_last_2_kib_of_stderr():
+    stderr = b"EARLY-MARK\n" + b"x" * 10000 + b"\nLATE-MARK\n"
+    with pytest.raises(MaggError) as err:
+        check_round([failed("prom", stderr=stderr)], True, "to measure")
+    message = err.value.message
+    assert "LATE-MARK" in message
+    assert "EARLY-MARK" not in message
+    assert len(message) < 2048 + 500
+
+
+def test_driver_stopped_because_another_failed_is_not_blamed():
+    with pytest.raises(MaggError) as err:
+        check_round([failed("cause", "rejected"),
+                     failed("bystander", "failed", "canceled", returncode=3)._replace(
+                         stopped=True)], True, "to measure")
+    assert err.value.status == "rejected"
+    assert "bystander: failed" not in err.value.message
+
+
+def test_round_where_every_driver_succeeded_raises_nothing():
+    check_round([outcome("a", {"status": "ok", "metrics": {}})], True, "to measure")
+    check_round([info("a", False)], False, "--info")

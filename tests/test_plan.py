@@ -1,0 +1,117 @@
+"""Who gets which input, and when a measurement is overdue (no processes)."""
+
+import json
+
+import pytest
+
+from app.plan import split, time_limit, unowned_metrics
+from app.request import parse_request
+
+DRIVERS = ["exec", "prom", "vegeta"]
+DESCRIBED = {"exec": set(), "prom": {"cpu", "mem"}, "vegeta": {"rps"}}
+
+
+def request(**obj):
+    return parse_request(json.dumps(obj))
+
+
+def test_control_is_passed_without_userdata():
+    inputs = split(request(control={"duration": 60, "warmup": 5,
+                                    "userdata": {"rate": 100}}), DRIVERS, None)
+    for name in DRIVERS:
+        assert inputs[name]["control"] == {"duration": 60, "warmup": 5}
+
+
+def test_driver_override_from_userdata_replaces_keys_for_that_driver_only():
+    inputs = split(request(control={"duration": 60, "past": 10, "userdata": {
+        "prom": {"control": {"past": 30}}}}), DRIVERS, None)
+    assert inputs["prom"]["control"] == {"duration": 60, "past": 30}
+    assert inputs["vegeta"]["control"] == {"duration": 60, "past": 10}
+
+
+def test_driver_override_can_give_the_driver_its_own_userdata():
+    inputs = split(request(control={"duration": 60, "userdata": {
+        "vegeta": {"control": {"userdata": {"rate": "100/s"}}}}}), DRIVERS, None)
+    assert inputs["vegeta"]["control"] == {"duration": 60,
+                                           "userdata": {"rate": "100/s"}}
+    assert "userdata" not in inputs["prom"]["control"]
+
+
+def test_drivers_never_share_objects():
+    req = request(metrics={"cpu": {"q": [1]}, "rps": {"q": [2]}},
+                  control={"load": {"rps": [100, 200]}})
+    inputs = split(req, DRIVERS, DESCRIBED)
+    inputs["prom"]["control"]["load"]["rps"].append(999)
+    inputs["prom"]["metrics"]["cpu"]["q"].append(999)
+    assert inputs["vegeta"]["control"]["load"]["rps"] == [100, 200]
+    assert inputs["exec"]["control"]["load"]["rps"] == [100, 200]
+    assert req.control["load"]["rps"] == [100, 200]
+    assert req.metrics["cpu"]["q"] == [1]
+
+
+def test_list_of_metrics_is_split_as_lists_in_request_order():
+    inputs = split(request(metrics=["rps", "mem", "cpu"]), DRIVERS, DESCRIBED)
+    assert inputs["prom"]["metrics"] == ["mem", "cpu"]
+    assert inputs["vegeta"]["metrics"] == ["rps"]
+
+
+def test_mapping_of_metrics_is_split_as_mappings_with_their_values():
+    inputs = split(request(metrics={"rps": {"unit": "rps"}, "cpu": {"x": 1}}),
+                   DRIVERS, DESCRIBED)
+    assert inputs["prom"]["metrics"] == {"cpu": {"x": 1}}
+    assert inputs["vegeta"]["metrics"] == {"rps": {"unit": "rps"}}
+
+
+def test_metrics_key_is_left_out_for_a_driver_owning_none_of_them():
+    inputs = split(request(metrics=["cpu"]), DRIVERS, DESCRIBED)
+    assert "metrics" not in inputs["vegeta"]
+    assert "metrics" not in inputs["exec"]
+
+
+@pytest.mark.parametrize("metrics", [None, [], {}])
+def test_metrics_key_is_left_out_when_the_request_names_none(metrics):
+    obj = {} if metrics is None else {"metrics": metrics}
+    inputs = split(request(**obj), DRIVERS, None)
+    assert all("metrics" not in i for i in inputs.values())
+
+
+def test_every_driver_gets_an_input_even_without_metrics():
+    inputs = split(request(metrics=["cpu"], control={"duration": 1}), DRIVERS, DESCRIBED)
+    assert sorted(inputs) == DRIVERS
+    assert inputs["exec"] == {"control": {"duration": 1}}
+
+
+def test_unowned_metrics_are_listed_in_request_order():
+    req = request(metrics=["derived", "cpu", "other"])
+    assert unowned_metrics(req, DESCRIBED) == ["derived", "other"]
+    assert unowned_metrics(request(metrics=["cpu", "rps"]), DESCRIBED) == []
+
+
+def inputs_with(*controls):
+    return {"d%d" % i: {"control": c} for i, c in enumerate(controls)}
+
+
+def test_time_limit_is_the_longest_warmup_duration_past_plus_grace():
+    inputs = inputs_with({"warmup": 5, "duration": 60, "past": 10},
+                         {"duration": "2m"})
+    limit, longest = time_limit(inputs, 30)
+    assert longest == 120
+    assert limit == 150
+
+
+def test_time_limit_uses_delay_when_past_is_missing():
+    assert time_limit(inputs_with({"duration": 10, "delay": 20}), 5) == (35, 30)
+    assert time_limit(inputs_with({"duration": 10, "past": 1, "delay": 1}), 5) == (16, 11)
+
+
+def test_time_limit_follows_a_driver_override():
+    req = request(control={"duration": 10, "userdata": {
+        "prom": {"control": {"duration": 100}}}})
+    limit, longest = time_limit(split(req, DRIVERS, None), 1)
+    assert (limit, longest) == (101, 100)
+
+
+def test_no_time_limit_when_grace_period_is_zero():
+    limit, longest = time_limit(inputs_with({"duration": 60}), 0)
+    assert limit is None
+    assert longest == 60

@@ -1,0 +1,116 @@
+"""The measure request and its durations, checked before any driver measures."""
+
+import json
+
+import pytest
+
+from app import MaggError
+from app.request import parse_duration, parse_request
+
+
+# -- durations --------------------------------------------------------------
+
+@pytest.mark.parametrize("value, seconds", [
+    (0, 0.0),
+    (30, 30.0),
+    (1.5, 1.5),
+    ("30", 30.0),
+    (" 2.5 ", 2.5),
+    ("90s", 90.0),
+    ("5m", 300.0),
+    ("1h", 3600.0),
+    ("1h30m", 5400.0),
+    ("1h30m15s", 5415.0),
+    ("250ms", 0.25),
+])
+def test_duration_accepts_numbers_numeric_strings_and_duration_strings(value, seconds):
+    assert parse_duration(value, "control.duration") == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("value", [-1, -0.5, "-5", "-1m"])
+def test_negative_duration_is_a_bad_request_naming_the_key(value):
+    with pytest.raises(MaggError) as err:
+        parse_duration(value, "control.warmup")
+    assert err.value.status == "bad-request"
+    assert "control.warmup" in err.value.message
+
+
+@pytest.mark.parametrize("value", [True, False, None, "", "soon", "5x", "1m30",
+                                   "m", "nan", "inf", [5], {"s": 5}])
+def test_duration_that_is_not_seconds_is_a_bad_request_naming_the_key(value):
+    with pytest.raises(MaggError) as err:
+        parse_duration(value, "control.past")
+    assert err.value.status == "bad-request"
+    assert "control.past" in err.value.message
+
+
+# -- the request ------------------------------------------------------------
+
+def bad(text):
+    with pytest.raises(MaggError) as err:
+        parse_request(text)
+    assert err.value.status == "bad-request"
+    assert err.value.reason == "bad-request"
+    return err.value.message
+
+
+def test_empty_stdin_is_a_bad_request():
+    assert "empty" in bad("")
+    assert "empty" in bad("  \n")
+
+
+def test_request_that_is_not_json_is_a_bad_request():
+    assert "not JSON" in bad('{"metrics": [')
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", '"metrics"', "42", "null"])
+def test_request_that_is_not_an_object_is_a_bad_request(text):
+    assert "object" in bad(text)
+
+
+@pytest.mark.parametrize("metrics", ["cpu", 5, True, [1, "cpu"], [["cpu"]]])
+def test_metrics_neither_a_list_of_names_nor_a_mapping_is_a_bad_request(metrics):
+    assert "metrics" in bad(json.dumps({"metrics": metrics}))
+
+
+@pytest.mark.parametrize("control", [[], "fast", 3])
+def test_control_that_is_not_an_object_is_a_bad_request(control):
+    assert "control" in bad(json.dumps({"control": control}))
+
+
+@pytest.mark.parametrize("key", ["duration", "warmup", "past", "delay"])
+def test_bad_duration_in_control_is_a_bad_request_naming_it(key):
+    assert "control.%s" % key in bad(json.dumps({"control": {key: "soon"}}))
+
+
+def test_bad_duration_in_a_driver_override_is_a_bad_request_naming_the_driver():
+    text = json.dumps({"control": {"duration": 5, "userdata": {
+        "prom": {"control": {"past": -3}}}}})
+    assert "control.userdata.prom.control.past" in bad(text)
+
+
+def test_driver_override_that_is_not_an_object_is_a_bad_request():
+    text = json.dumps({"control": {"userdata": {"prom": {"control": [1]}}}})
+    assert "control.userdata.prom.control" in bad(text)
+
+
+def test_free_form_userdata_is_not_mistaken_for_an_override():
+    request = parse_request(json.dumps({"control": {"userdata": {
+        "rate": 100, "prom": {"query": "up"}, "note": "x"}}}))
+    assert request.control["userdata"]["rate"] == 100
+
+
+def test_valid_request_keeps_the_metrics_form_and_names_in_order():
+    listed = parse_request(json.dumps({"metrics": ["rps", "cpu"],
+                                       "control": {"duration": "1m"}}))
+    assert listed.metrics == ["rps", "cpu"]
+    assert listed.names == ["rps", "cpu"]
+    mapped = parse_request(json.dumps({"metrics": {"rps": {"unit": "rps"}, "cpu": {}}}))
+    assert mapped.metrics == {"rps": {"unit": "rps"}, "cpu": {}}
+    assert mapped.names == ["rps", "cpu"]
+
+
+def test_request_without_metrics_or_control_is_valid():
+    request = parse_request("{}")
+    assert request.names == []
+    assert request.control == {}
