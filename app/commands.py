@@ -54,7 +54,7 @@ class Session(object):
                         cleanup_grace=self.config.cleanup_grace_period,
                         cancel_on_failure=self.config.force_cancel,
                         is_failure=lambda outcome: False, report=None,
-                        heartbeat=self.heartbeat)
+                        track=False, heartbeat=self.heartbeat)
         return base._replace(**changes)
 
     def run(self, jobs, settings):
@@ -70,8 +70,12 @@ class Session(object):
             raise MaggError(stop.message, reason="timeout")
         return outcomes
 
-    def query(self, with_info, describe_app):
-        """(--info outcomes, --describe outcomes) from one concurrent round."""
+    def query(self, with_info, describe_app, report=None):
+        """(--info outcomes, --describe outcomes) from one concurrent round.
+
+        report: for measure, heartbeats keep the agent from taking a slow
+        --describe round for a hung aggregator.
+        """
         jobs = []
         if with_info is not False:
             extra = [with_info] if with_info else []
@@ -80,7 +84,7 @@ class Session(object):
         if describe_app is not None:
             jobs += [Job(d.name, [d.path, "--describe", describe_app], b"", False)
                      for d in self.drivers]
-        outcomes = self.run(jobs, self.settings())
+        outcomes = self.run(jobs, self.settings(report=report))
         infos = outcomes[:len(self.drivers)] if with_info is not False else []
         descs = outcomes[len(infos):]
         merge.check_round(infos, False, "--info")
@@ -95,10 +99,10 @@ class Session(object):
         _, descs = self.query(False, app_id)
         return {"status": "ok", "metrics": merge.merge_describe(descs)}
 
-    def prepare(self, app_id, text):
+    def prepare(self, app_id, text, report=None):
         """Everything measure decides before it starts: the request, inputs, limit."""
         request = parse_request(text)
-        infos, descs = self.query(app_id, app_id if request.names else None)
+        infos, descs = self.query(app_id, app_id if request.names else None, report)
         descriptions = None
         if descs:
             merge.merge_describe(descs)     # refuses a metric with two owners
@@ -132,7 +136,7 @@ class Session(object):
         }
 
     def measure(self, app_id, text, report):
-        prepared = self.prepare(app_id, text)
+        prepared = self.prepare(app_id, text, report)
         if prepared["unowned"]:
             warn("no driver describes the requested metric(s) %s; they are left out"
                  % ", ".join(prepared["unowned"]))
@@ -153,7 +157,7 @@ class Session(object):
                     limit or 0, prepared["longest"], self.config.grace_period)),
             cancel_on_failure=prepared["info"]["has_cancel"],
             is_failure=lambda o: merge.driver_failure(o, True) is not None,
-            report=report)
+            report=report, track=True)
         outcomes = self.run(jobs, settings)
         merge.check_round(outcomes, True, "to measure")
         result, notes = merge.merge_measure(outcomes)

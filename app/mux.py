@@ -41,14 +41,15 @@ cancel is allowed); signal: the signal's name for "cancelled"."""
 
 Settings = collections.namedtuple(
     "Settings", "deadline deadline_message io_limit cleanup_grace cancel_on_failure "
-                "is_failure report heartbeat")
+                "is_failure report track heartbeat")
 Settings.__doc__ = """How one round is supervised.
 
 deadline: monotonic time after which every driver is stopped (or None);
 io_limit: seconds a driver may stay silent on stdout (or None);
 is_failure(outcome): whether an exited driver failed;
-report(percent, message): prints a progress line, or None for rounds that
-must print nothing but their result (--info, --describe)."""
+report(percent, message): prints a progress line, or None for commands
+that must print nothing but their result (--info, --describe);
+track: report the drivers' own progress (else only heartbeats)."""
 
 POLL_IN = select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR
 POLL_OUT = select.POLLOUT | select.POLLHUP | select.POLLERR
@@ -313,7 +314,7 @@ class Round(object):
             child.result = obj
 
     def on_progress(self, child, obj):
-        if self.settings.report is None:
+        if not self.settings.track:
             return
         value = as_number(obj.get("progress"))
         percent = (self.progress.update(child.name, value) if value is not None
@@ -346,7 +347,7 @@ class Round(object):
     def finish(self, child):
         child.outcome = Outcome(child.name, child.returncode, child.result,
                                 child.problem, child.stopping, child.relay.tail())
-        if self.settings.report is not None:
+        if self.settings.track:
             self.report(self.progress.update(child.name, 100.0),
                         "%s: finished" % child.name)
         if not child.stopping and self.settings.is_failure(child.outcome):
@@ -376,8 +377,9 @@ class Round(object):
     def stop_all(self, cause):
         if self.stop_cause is None:
             self.stop_cause = cause
-        for child in self.children:
-            self.stop(child)
+            # Once is enough: no driver starts after this (see start()).
+            for child in self.children:
+                self.stop(child)
 
     def stop(self, child):
         """The stop sequence, step one: SIGUSR1 if it can cancel, else SIGTERM."""
