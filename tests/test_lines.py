@@ -1,0 +1,89 @@
+"""Driver byte streams -> lines: stdout splitting and the stderr relay."""
+
+import pytest
+
+from app.lines import LineSplitter, LineTooLong, StderrRelay
+
+
+def test_line_written_in_several_pieces_comes_out_whole():
+    lines = LineSplitter()
+    assert lines.feed(b'{"sta') == []
+    assert lines.feed(b'tus": ') == []
+    assert lines.feed(b'"ok"}\n') == [b'{"status": "ok"}']
+
+
+def test_one_chunk_can_hold_several_lines_and_the_start_of_the_next():
+    lines = LineSplitter()
+    assert lines.feed(b'{"progress": 1}\n{"progress": 2}\n{"sta') == [
+        b'{"progress": 1}', b'{"progress": 2}']
+    assert lines.feed(b'tus": "ok"}\n') == [b'{"status": "ok"}']
+
+
+def test_last_line_without_a_newline_is_kept_until_close():
+    lines = LineSplitter()
+    assert lines.feed(b'{"progress": 5}\n{"status": "ok"}') == [b'{"progress": 5}']
+    assert lines.close() == [b'{"status": "ok"}']
+    assert lines.close() == []
+
+
+def test_nothing_left_at_close_after_a_trailing_newline():
+    lines = LineSplitter()
+    lines.feed(b"x\n")
+    assert lines.close() == []
+
+
+def test_line_growing_past_the_limit_raises():
+    lines = LineSplitter(limit=100)
+    lines.feed(b"x" * 60)
+    with pytest.raises(LineTooLong):
+        lines.feed(b"x" * 60)
+
+
+def test_limit_applies_to_each_line_not_to_the_whole_stream():
+    lines = LineSplitter(limit=100)
+    for _ in range(10):
+        assert lines.feed(b"y" * 80 + b"\n") == [b"y" * 80]
+        assert lines.feed(b"z" * 80) == []
+        assert lines.feed(b"\n") == [b"z" * 80]
+
+
+def test_stderr_lines_get_the_driver_name_in_front():
+    relay = StderrRelay("prom")
+    assert relay.feed(b"one\ntwo\n") == b"[prom] one\n[prom] two\n"
+
+
+def test_stderr_partial_line_waits_for_its_end():
+    relay = StderrRelay("prom")
+    assert relay.feed(b"hel") == b""
+    assert relay.feed(b"lo\nwor") == b"[prom] hello\n"
+    assert relay.feed(b"ld\n") == b"[prom] world\n"
+
+
+def test_stderr_unterminated_last_line_is_flushed_at_close_with_a_newline():
+    relay = StderrRelay("prom")
+    relay.feed(b"last words")
+    assert relay.close() == b"[prom] last words\n"
+    assert relay.close() == b""
+
+
+def test_stderr_without_newlines_is_passed_on_in_bounded_pieces():
+    relay = StderrRelay("noisy")
+    out = b"".join(relay.feed(b"a" * 10000) for _ in range(20))
+    assert out.startswith(b"[noisy] aaa")
+    assert out.count(b"a") >= 100000
+
+
+def test_stderr_tail_keeps_only_the_last_bytes():
+    relay = StderrRelay("prom", tail=100)
+    relay.feed(b"START" + b"-" * 1000)
+    relay.feed(b"\nEND\n")
+    tail = relay.tail()
+    assert len(tail) == 100
+    assert tail.endswith(b"\nEND\n")
+    assert b"START" not in tail
+
+
+def test_stderr_tail_is_unprefixed_text_of_the_driver():
+    relay = StderrRelay("prom")
+    relay.feed(b"oops\n")
+    assert relay.tail() == b"oops\n"
