@@ -1,0 +1,118 @@
+"""The test helpers behave as documented: agent.py reads like the servo agent,
+fakedriver.py drivers do what their spec says."""
+
+import json
+import os
+import signal
+
+import agent
+from fakedriver import make_servo, read_records, write_driver, write_sh_driver
+
+
+def sh(servo, body):
+    return [write_sh_driver(os.path.join(str(servo), "measure.d"), "d", body)]
+
+
+def test_agent_takes_the_last_non_progress_line_and_ignores_blank_lines(tmp_path):
+    cmd = sh(tmp_path, "echo '{\"status\": \"ok\", \"n\": 1}'; echo; "
+                       "echo '{\"progress\": 10, \"status\": \"x\"}'; echo '{\"status\": \"ok\", \"n\": 2}'; "
+                       "echo '{\"progress\": 90}'")
+    run = agent.measure(cmd, "a", {}, str(tmp_path))
+    assert run.ok, run
+    assert run.result == {"status": "ok", "n": 2}
+    assert [p["progress"] for p in run.progress] == [10, 90]
+    assert len(run.progress_times) == 2
+
+
+def test_agent_fails_on_a_line_that_is_not_json(tmp_path):
+    cmd = sh(tmp_path, "echo hello; echo '{\"status\": \"ok\"}'")
+    run = agent.measure(cmd, "a", {}, str(tmp_path))
+    assert not run.ok
+    assert "not a JSON object" in run.error
+
+
+def test_agent_reads_a_last_line_without_newline(tmp_path):
+    cmd = sh(tmp_path, "printf '{\"status\": \"ok\"}'")
+    assert agent.measure(cmd, "a", {}, str(tmp_path)).ok
+
+
+def test_agent_writes_a_large_request_whole_and_closes_stdin(tmp_path):
+    cmd = sh(tmp_path, "wc -c >&2; echo '{\"status\": \"ok\"}'")
+    request = {"metrics": ["m%d" % i for i in range(20000)]}
+    run = agent.measure(cmd, "a", request, str(tmp_path))
+    assert run.ok, run
+    assert int(run.stderr.strip()) == len(json.dumps(request))
+
+
+def test_agent_keeps_stderr_and_reports_a_non_zero_exit(tmp_path):
+    cmd = sh(tmp_path, "echo oops >&2; echo '{\"status\": \"failed\"}'; exit 4")
+    run = agent.measure(cmd, "a", {}, str(tmp_path))
+    assert run.returncode == 4 and run.status == "failed"
+    assert "oops" in run.stderr and "oops" in run.error
+
+
+def test_agent_io_timeout_kills_a_silent_process(tmp_path):
+    cmd = sh(tmp_path, "exec sleep 30")
+    run = agent.measure(cmd, "a", {}, str(tmp_path), io_timeout=0.5)
+    assert run.killed == "io_timeout"
+    assert run.returncode == -signal.SIGKILL
+    assert run.elapsed < 5
+
+
+def test_agent_io_timeout_comes_from_optune_io_timeout(tmp_path):
+    cmd = sh(tmp_path, "exec sleep 30")
+    env = dict(os.environ, OPTUNE_IO_TIMEOUT="0.5")
+    run = agent.info(cmd, "a", str(tmp_path), env=env)
+    assert run.killed == "io_timeout"
+
+
+def test_cycle_stops_at_the_first_failing_step(tmp_path):
+    make_servo(tmp_path)
+    cmd = [write_driver(tmp_path / "measure.d", "d", describe_exit=1)]
+    c = agent.cycle(cmd, "a", {}, str(tmp_path))
+    assert c.info.ok and not c.describe.ok and c.measure is None
+    assert c.failed[0] == "describe"
+
+
+def test_cancel_sends_sigusr1_to_a_driver_with_cancel(tmp_path):
+    log = str(tmp_path / "log")
+    cmd = [write_driver(tmp_path / "measure.d", "d", progress=[1], sleep=30, record=log)]
+    c = agent.cycle(cmd, "a", {}, str(tmp_path), on_progress=lambda line, m: m.cancel())
+    assert c.measure.returncode == 3
+    assert [r["signum"] for r in read_records(log, "signal")] == [signal.SIGUSR1]
+
+
+def test_cancel_sends_sigkill_to_a_driver_without_cancel(tmp_path):
+    cmd = [write_driver(tmp_path / "measure.d", "d", cancel="ignore", progress=[1], sleep=30)]
+    c = agent.cycle(cmd, "a", {}, str(tmp_path), on_progress=lambda line, m: m.cancel())
+    assert c.info.result["has_cancel"] is False
+    assert c.measure.returncode == -signal.SIGKILL
+
+
+def test_fake_driver_records_argv_cwd_stdin_and_env(tmp_path):
+    log = str(tmp_path / "log")
+    cmd = [write_driver(tmp_path / "measure.d", "d", describe={"m": {}}, record=log)]
+    env = dict(os.environ, MAGG_TEST="1")
+    run = agent.measure(cmd, "app", {"metrics": ["m"]}, str(tmp_path), env=env)
+    assert run.result == {"status": "ok", "metrics": {"m": {"value": 1.0}}}
+    start, = read_records(log, "start")
+    assert start["argv"][1:] == ["app"]
+    assert start["cwd"] == str(tmp_path)
+    assert json.loads(start["stdin"]) == {"metrics": ["m"]}
+    assert start["env"]["MAGG_TEST"] == "1"
+
+
+def test_fake_driver_unprefixed_keys_are_for_measure_only(tmp_path):
+    cmd = [write_driver(tmp_path / "measure.d", "d", exit=1, stdout="garbage\n",
+                        info_stderr="info log\n")]
+    info = agent.info(cmd, "a", str(tmp_path))
+    assert info.ok and info.stderr == "info log\n"
+    assert agent.describe(cmd, "a", str(tmp_path)).ok
+    assert not agent.measure(cmd, "a", {}, str(tmp_path)).ok
+
+
+def test_fake_driver_split_writes_and_no_newline_still_make_one_line(tmp_path):
+    cmd = [write_driver(tmp_path / "measure.d", "d", annotations={"a": "x" * 50},
+                        split_writes=True, no_newline=True)]
+    run = agent.measure(cmd, "a", {}, str(tmp_path))
+    assert run.ok and run.result["annotations"] == {"a": "x" * 50}
