@@ -121,6 +121,8 @@ def main():
     if not opts.source and not os.path.isfile(opts.artifact):
         sys.exit("demo: no artifact at %s: run `make dist` first (or use --source)"
                  % opts.artifact)
+    if not os.path.isfile(os.path.join(SERVO, "requests", opts.request)):
+        sys.exit("demo: no request %s in %s" % (opts.request, os.path.join(SERVO, "requests")))
     agent = load_agent()
     env = dict(os.environ)
     if opts.source:
