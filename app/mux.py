@@ -14,15 +14,13 @@ import collections
 import errno
 import heapq
 import itertools
-import json
 import os
 import select
 import signal
 import time
 
 from app import procs
-from app.lines import LineSplitter, LineTooLong, StderrRelay
-from app.merge import Outcome
+from app.child import Child
 from app.progress import Progress, as_number, format_percent
 
 READ_SIZE = 65536
@@ -55,26 +53,6 @@ POLL_IN = select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR
 POLL_OUT = select.POLLOUT | select.POLLHUP | select.POLLERR
 
 
-class Child(object):
-    """One running driver: its pipes, buffers and stop state."""
-
-    def __init__(self, job, index):
-        self.job = job
-        self.index = index
-        self.name = job.name
-        self.pid = None
-        self.fds = {}                      # fd -> "stdin" | "stdout" | "stderr"
-        self.stdin_view = memoryview(job.stdin or b"")
-        self.lines = LineSplitter()
-        self.relay = StderrRelay(job.name)
-        self.result = None
-        self.problem = None
-        self.stopping = False
-        self.returncode = None
-        self.io_deadline = None
-        self.outcome = None
-
-
 class Round(object):
     """Runs a set of jobs to completion (or stop); see run()."""
 
@@ -82,7 +60,7 @@ class Round(object):
         self.settings = settings
         self.inbox = inbox
         self.watchdog = watchdog
-        self.children = [Child(job, i) for i, job in enumerate(jobs)]
+        self.children = [Child(job) for job in jobs]
         self.by_fd = {}
         self.by_pid = {}
         self.live = 0
@@ -110,24 +88,24 @@ class Round(object):
 
     def on_deadline(self, child, now):
         running = [c.name for c in self.children
-                   if c.pid is not None and c.returncode is None]
+                   if c.running]
         message = "%s; still running: %s" % (self.settings.deadline_message,
                                              ", ".join(running) or "none")
         self.stop_all(StopCause("timeout", message, None))
 
     def on_silence(self, child, now):
-        if child.returncode is not None or child.stopping or child.problem:
+        if not child.running or child.stopping or child.problem:
             return
         if child.io_deadline > now:
             self.at(child.io_deadline, "silence", child)
             return
-        self.fail(child, "hung: printed nothing on stdout for %.0f s (limit %g s, "
-                         "OPTUNE_IO_TIMEOUT - 1)" % (self.settings.io_limit,
-                                                     self.settings.io_limit),
-                  hung=True)
+        self.on_events(child, child.fail(
+            "hung: printed nothing on stdout for more than %g s (OPTUNE_IO_TIMEOUT - 1)"
+            % self.settings.io_limit))
+        self.stop(child)     # even when cancel is not allowed: nothing else ends it
 
     def on_kill(self, child, now):
-        if child.returncode is None:
+        if child.running:
             procs.kill_group(child.pid)
             procs.send(child.pid, signal.SIGKILL)
 
@@ -158,7 +136,8 @@ class Round(object):
             self.at(self.next_beat, "beat")
         for child in self.children:
             if self.stop_cause is not None:
-                child.outcome = Outcome(child.name, None, None, None, True, b"")
+                child.stopping = True       # never started: stopped before its turn
+                child.finish()
                 continue
             self.spawn(child)
             self.take_signals()
@@ -208,10 +187,9 @@ class Round(object):
         stream = child.fds.pop(fd)
         os.close(fd)
         if stream == "stdout":
-            for line in child.lines.close():
-                self.on_line(child, line)
+            self.on_events(child, child.stdout_closed())
         elif stream == "stderr":
-            write_stderr(child.relay.close())
+            write_stderr(child.stderr_closed())
 
     # -- the loop -----------------------------------------------------------
 
@@ -252,7 +230,7 @@ class Round(object):
         elif child.fds[fd] == "stdout":
             self.on_stdout(child, data)
         else:
-            write_stderr(child.relay.feed(data))
+            write_stderr(child.stderr(data))
 
     def drain(self, child, fd):
         """Read what an exited driver left in a pipe, then close it."""
@@ -286,32 +264,14 @@ class Round(object):
     def on_stdout(self, child, data):
         if self.settings.io_limit:
             child.io_deadline = time.monotonic() + self.settings.io_limit
-        if child.problem:
-            return                  # failed already: discard, but keep it unblocked
-        try:
-            lines = child.lines.feed(data)
-        except LineTooLong as err:
-            self.fail(child, str(err))
-            return
-        for line in lines:
-            self.on_line(child, line)
+        self.on_events(child, child.stdout(data))
 
-    def on_line(self, child, line):
-        line = line.strip()
-        if not line or child.problem:
-            return
-        try:
-            obj = json.loads(line.decode("utf-8"))
-        except ValueError:
-            obj = None
-        if not isinstance(obj, dict):
-            shown = line[:200].decode("utf-8", "replace")
-            self.fail(child, "printed a stdout line that is not a JSON object: %r"
-                      % shown)
-        elif "progress" in obj:
-            self.on_progress(child, obj)
-        else:
-            child.result = obj
+    def on_events(self, child, events):
+        for kind, obj in events:
+            if kind == "progress":
+                self.on_progress(child, obj)
+            else:
+                self.on_failure(child)
 
     def on_progress(self, child, obj):
         if not self.settings.track:
@@ -345,21 +305,13 @@ class Round(object):
         self.finish(child)
 
     def finish(self, child):
-        child.outcome = Outcome(child.name, child.returncode, child.result,
-                                child.problem, child.stopping, child.relay.tail())
+        child.finish()
         if self.settings.track:
             self.report(self.progress.update(child.name, 100.0),
                         "%s: finished" % child.name)
         if not child.stopping and self.settings.is_failure(child.outcome):
             self.on_failure(child)
 
-    def fail(self, child, problem, hung=False):
-        """A failure the aggregator found itself (bad line, hung, too long)."""
-        if child.problem is None:
-            child.problem = problem
-        self.on_failure(child)
-        if hung:
-            self.stop(child)
 
     def on_failure(self, child):
         if self.settings.cancel_on_failure:
@@ -391,14 +343,14 @@ class Round(object):
 
     def kill_all(self):
         for child in self.children:
-            if child.pid is not None and child.returncode is None:
+            if child.running:
                 child.stopping = True
                 self.on_kill(child, None)
 
     def abandon(self):
         """On the way out, whatever happened: no pipe left open, no driver left."""
         for child in self.children:
-            if child.pid is not None and child.returncode is None:
+            if child.running:
                 procs.kill_group(child.pid)
                 procs.send(child.pid, signal.SIGKILL)
             for fd in list(child.fds):

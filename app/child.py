@@ -1,0 +1,84 @@
+"""One driver's run as the poll loop sees it: bytes in, events out.
+
+No file descriptor is touched here, so the protocol side of a driver (what
+counts as a progress line, a result, a failure) is tested without processes.
+"""
+
+import json
+
+from app.lines import LineSplitter, LineTooLong, StderrRelay
+from app.merge import Outcome
+
+
+class Child(object):
+    """A driver's job, its process state, and what its streams said so far."""
+
+    def __init__(self, job):
+        self.job = job
+        self.name = job.name
+        self.pid = None
+        self.fds = {}                 # fd -> "stdin" | "stdout" | "stderr"; mux.py owns them
+        self.stdin_view = memoryview(job.stdin or b"")
+        self.lines = LineSplitter()
+        self.relay = StderrRelay(job.name)
+        self.result = None
+        self.problem = None
+        self.stopping = False
+        self.returncode = None
+        self.io_deadline = None
+        self.outcome = None
+
+    @property
+    def running(self):
+        return self.pid is not None and self.returncode is None
+
+    def stdout(self, data):
+        """Events from a chunk of stdout: ("progress", obj) or ("failed", None)."""
+        if self.problem:
+            return []         # failed already: the loop discards, keeping it unblocked
+        try:
+            lines = self.lines.feed(data)
+        except LineTooLong as err:
+            return self.fail(str(err))
+        return self.parse(lines)
+
+    def stdout_closed(self):
+        return self.parse(self.lines.close())
+
+    def parse(self, lines):
+        events = []
+        for line in lines:
+            line = line.strip()
+            if not line or self.problem:
+                continue
+            try:
+                obj = json.loads(line.decode("utf-8"))
+            except ValueError:
+                obj = None
+            if not isinstance(obj, dict):
+                shown = line[:200].decode("utf-8", "replace")
+                events += self.fail("printed a stdout line that is not a JSON object: %r"
+                                    % shown)
+            elif "progress" in obj:
+                events.append(("progress", obj))
+            else:
+                self.result = obj     # the agent's rule: the last non-progress line
+        return events
+
+    def fail(self, problem):
+        """Record a failure the aggregator found itself; the first one counts."""
+        if self.problem is None:
+            self.problem = problem
+        return [("failed", None)]
+
+    def stderr(self, data):
+        """Bytes to pass on to the aggregator's stderr, prefixed with the name."""
+        return self.relay.feed(data)
+
+    def stderr_closed(self):
+        return self.relay.close()
+
+    def finish(self):
+        self.outcome = Outcome(self.name, self.returncode, self.result, self.problem,
+                               self.stopping, self.relay.tail())
+        return self.outcome
