@@ -1,0 +1,61 @@
+"""What a driver's stdout bytes mean, without a process (app/child.py)."""
+
+from app.child import Child
+from app.lines import MAX_LINE
+from app.mux import Job
+
+
+def child():
+    return Child(Job("prom", ["./measure.d/prom", "app"], b"{}", True))
+
+
+def test_a_json_line_split_across_writes_becomes_the_result():
+    c = child()
+    assert c.stdout(b'{"status": "o') == []
+    assert c.stdout(b'k", "metrics": {}}\n') == []
+    assert c.result == {"status": "ok", "metrics": {}}
+
+
+def test_the_last_line_without_newline_counts_once_stdout_closes():
+    c = child()
+    c.stdout(b'{"status": "ok"}')
+    assert c.result is None
+    c.stdout_closed()
+    assert c.result == {"status": "ok"}
+
+
+def test_progress_lines_are_events_and_never_the_result():
+    c = child()
+    events = c.stdout(b'{"progress": 10, "message": "warming"}\n\n{"status": "ok"}\n'
+                      b'{"progress": 100, "status": "x"}\n')
+    assert [e[1]["progress"] for e in events] == [10, 100]
+    assert c.result == {"status": "ok"}
+
+
+def test_a_line_that_is_not_a_json_object_fails_the_driver_once():
+    c = child()
+    events = c.stdout(b"Traceback (most recent call last):\n[1, 2]\n")
+    assert events == [("failed", None)]
+    assert "not a JSON object" in c.problem and "Traceback" in c.problem
+    assert c.stdout(b'{"status": "ok"}\n') == []   # ignored after the failure
+    assert c.result is None
+
+
+def test_a_line_longer_than_16_mib_fails_the_driver_without_keeping_it():
+    c = child()
+    chunk = b"x" * (1024 * 1024)
+    events = []
+    for _ in range(MAX_LINE // len(chunk) + 1):
+        events += c.stdout(chunk)
+    assert events == [("failed", None)]
+    assert "longer than 16 MiB" in c.problem
+    assert c.lines.close() == []
+
+
+def test_stderr_is_prefixed_and_its_tail_reaches_the_outcome():
+    c = child()
+    assert c.stderr(b"one\ntw") == b"[prom] one\n"
+    assert c.stderr_closed() == b"[prom] tw\n"
+    c.returncode = 1
+    outcome = c.finish()
+    assert outcome.stderr_tail == b"one\ntw" and outcome.returncode == 1
