@@ -1,0 +1,329 @@
+"""Pipes and lines (issue 3): how driver stdout/stdin/stderr bytes become
+protocol lines, with real driver processes and the aggregator run from source.
+"""
+
+import collections
+import json
+import os
+import subprocess
+
+import agent
+from fakedriver import make_servo
+from supervision_kit import (CMD, StreamReader, aggregator_env, leftovers_after,
+                             marker, write_py, write_sh)  # noqa: F401 (fixture)
+
+SAFETY = 60   # no call may take longer than this, whatever breaks
+MIB = 1024 * 1024
+
+
+def measure(servo, marker, request, **kw):
+    return agent.measure(CMD, "app1", request, cwd=str(servo),
+                         env=aggregator_env(marker), timeout=SAFETY, **kw)
+
+
+def messages_from(run, name):
+    prefix = name + ": "
+    return [p["message"][len(prefix):] for p in run.progress
+            if str(p.get("message", "")).startswith(prefix)]
+
+
+# -- split writes and missing newlines ----------------------------------------
+
+def test_json_lines_written_a_byte_at_a_time_parse_right(tmp_path, marker):
+    servo = make_servo(tmp_path)
+    write_py(servo / "measure.d", "splitter", r'''
+line = json.dumps({"status": "ok", "metrics": {"latency": {"value": 12.5, "unit": "ms"}},
+                   "annotations": {"note": u"caf\u00e9 \u2603"}},
+                  ensure_ascii=False).encode("utf-8") + b"\n"
+progress = b'{"progress": 40, "message": "half way"}\n'
+for data in (progress, line):
+    for i in range(len(data)):     # splits the UTF-8 characters too
+        sys.stdout.buffer.write(data[i:i + 1])
+        sys.stdout.buffer.flush()
+        time.sleep(0.002)
+''', metrics=["latency"])
+
+    run = measure(servo, marker, {"metrics": ["latency"], "control": {"duration": 0}})
+
+    assert run.ok, run
+    assert run.result["metrics"] == {"latency": {"value": 12.5, "unit": "ms"}}
+    assert run.result["annotations"] == {"note": u"caf\u00e9 \u2603"}
+    assert messages_from(run, "splitter") == ["half way", "finished"]
+    assert run.progress[0]["progress"] == 40
+
+
+def test_last_line_without_newline_is_the_result(tmp_path, marker):
+    servo = make_servo(tmp_path)
+    write_sh(servo / "measure.d", "terse",
+             """printf '{"progress": 50}\\n{"status": "ok", "metrics": {"x": {"value": 7}}}'""",
+             metrics=["x"])
+    write_sh(servo / "measure.d", "other",
+             """printf '{"status": "ok", "metrics": {"y": {"value": 8}}}'""",
+             metrics=["y"])
+
+    run = measure(servo, marker, {"metrics": ["x", "y"], "control": {}})
+
+    assert run.ok, run
+    assert run.result["metrics"] == {"x": {"value": 7}, "y": {"value": 8}}
+
+
+def test_many_drivers_writing_big_lines_at_once_all_parse_right(tmp_path, marker):
+    """Eight drivers interleave 1 MiB result lines (in odd-sized writes) and progress."""
+    servo = make_servo(tmp_path)
+    names = ["writer%d" % i for i in range(8)]
+    for i, name in enumerate(names):
+        write_py(servo / "measure.d", name, r'''
+name = os.path.basename(sys.argv[0])
+blob = (name * 200000)[:1024 * 1024]
+line = (json.dumps({"status": "ok", "metrics": {"m_" + name: {"value": P["value"]}},
+                    "annotations": {name: blob}}) + "\n").encode()
+for p in range(1, 51):
+    out(json.dumps({"progress": p * 2, "message": "chunk %d" % p}) + "\n")
+for i in range(0, len(line), 4093):
+    sys.stdout.buffer.write(line[i:i + 4093])
+    sys.stdout.buffer.flush()
+''', metrics=["m_" + name], value=i)
+
+    run = measure(servo, marker, {"metrics": ["m_" + n for n in names], "control": {}})
+
+    assert run.ok, run
+    assert run.result["metrics"] == {"m_" + n: {"value": i} for i, n in enumerate(names)}
+    for name in names:
+        assert run.result["annotations"][name] == (name * 200000)[:MIB]
+        assert messages_from(run, name)[:50] == ["chunk %d" % p for p in range(1, 51)]
+
+
+def test_driver_that_exits_without_reading_a_big_input_is_not_an_error(tmp_path, marker):
+    servo = make_servo(tmp_path)
+    # No `cat`: exits at once, while the aggregator still writes its 1 MiB input.
+    with open(str(servo / "measure.d" / "deaf"), "w") as f:
+        f.write("#!/bin/sh\ncase \"$1\" in\n"
+                "--info) echo '{\"has_cancel\": false, \"version\": \"1\"}' ;;\n"
+                "--describe) echo '{\"status\": \"ok\", \"metrics\": {}}' ;;\n"
+                "*) echo '{\"status\": \"ok\", \"metrics\": {}}' ;;\nesac\n")
+    os.chmod(str(servo / "measure.d" / "deaf"), 0o755)
+    write_py(servo / "measure.d", "reader", r'''
+out(json.dumps({"status": "ok", "metrics": {"input_bytes": {"value": len(request["control"]["load"]["blob"])}}}) + "\n")
+''', metrics=["input_bytes"])
+
+    run = measure(servo, marker, {"metrics": ["input_bytes"],
+                                  "control": {"load": {"blob": "x" * MIB}}})
+
+    assert run.ok, run
+    assert run.result["metrics"]["input_bytes"] == {"value": MIB}
+
+
+# -- a half line and a pause hold up nothing ---------------------------------
+
+PAUSED = r'''
+out('{"progress": 10, "mess')             # half a line ...
+note(P["flag"], "half line written")
+end = time.time() + 20                    # ... then a 20 s pause
+while time.time() < end and not os.path.exists(P["release"]):
+    time.sleep(0.05)
+out('age": "resumed"}\n')
+out(json.dumps({"status": "ok", "metrics": {"slow": {"value": 1}}}) + "\n")
+'''
+
+BROKEN = r'''
+wait_for_file(P["after"])
+err("broken: backend down\n")
+out(json.dumps({"status": "failed", "reason": "backend", "message": "backend down"}) + "\n")
+note(P["flag"], "failing now")
+sys.exit(1)
+'''
+
+
+def test_failure_while_a_driver_pauses_mid_line_stops_it_with_force_cancel(tmp_path, marker):
+    servo = make_servo(tmp_path, config="magg:\n  force_cancel: true\n"
+                                        "  cleanup_grace_period: 2\n")
+    paused_flag = str(tmp_path / "paused.flag")
+    write_py(servo / "measure.d", "paused", PAUSED, metrics=["slow"], flag=paused_flag,
+             release=str(tmp_path / "never"))
+    write_py(servo / "measure.d", "broken", BROKEN, after=paused_flag,
+             flag=str(tmp_path / "broken.flag"))
+
+    run = measure(servo, marker, {"control": {"duration": 0}})
+
+    assert run.status == "failed" and run.returncode != 0, run
+    assert "broken" in run.result["message"] and "backend down" in run.result["message"]
+    assert "stopped: paused" in run.result["message"]
+    assert run.elapsed < 5.0, "the 20 s pause held the aggregator up: %.1f s" % run.elapsed
+    assert leftovers_after(marker, 1.0) == []
+
+
+def test_progress_and_failures_are_handled_while_a_driver_pauses_mid_line(tmp_path, marker):
+    """Without cancel: another driver's failure and a third one's progress get
+    through while one driver sits on half a line; the half line survives."""
+    servo = make_servo(tmp_path)
+    paused_flag = str(tmp_path / "paused.flag")
+    broken_flag = str(tmp_path / "broken.flag")
+    release = str(tmp_path / "release")
+    write_py(servo / "measure.d", "paused", PAUSED, metrics=["slow"], flag=paused_flag,
+             release=release)
+    write_py(servo / "measure.d", "broken", BROKEN, after=paused_flag, flag=broken_flag)
+    write_py(servo / "measure.d", "ticker", r'''
+wait_for_file(P["after"])
+out(json.dumps({"progress": 50, "message": "tick while paused"}) + "\n")
+out(json.dumps({"status": "ok", "metrics": {}}) + "\n")
+''', after=broken_flag)
+    seen = set()
+    released_at = []
+
+    def on_progress(line, m):
+        seen.add(line["message"])
+        if {"broken: finished", "ticker: tick while paused"} <= seen and not released_at:
+            released_at.append(m.elapsed())
+            open(release, "w").close()
+
+    run = measure(servo, marker, {"control": {"duration": 0}}, on_progress=on_progress)
+
+    assert released_at and released_at[0] < 10.0, (released_at, run)
+    assert run.status == "failed", run
+    assert run.result["message"].startswith("1 of 3 drivers failed"), run.result
+    assert "broken: failed: backend down" in run.result["message"]
+    assert "paused: resumed" in seen      # the half line came out whole
+
+
+# -- limits --------------------------------------------------------------------
+
+def test_stdout_line_longer_than_16_mib_fails_that_driver_clearly(tmp_path, marker):
+    servo = make_servo(tmp_path)
+    write_py(servo / "measure.d", "huge", r'''
+chunk = b"x" * (1024 * 1024)
+for _ in range(17):
+    sys.stdout.buffer.write(chunk)
+    sys.stdout.buffer.flush()
+out("\n" + json.dumps({"status": "ok", "metrics": {}}) + "\n")
+''')
+    write_sh(servo / "measure.d", "fine", """echo '{"status": "ok", "metrics": {}}'""")
+    rss = tmp_path / "rss"
+
+    run = agent.measure(["/usr/bin/time", "-f", "%M", "-o", str(rss)] + CMD, "app1",
+                        {"control": {}}, cwd=str(servo), env=aggregator_env(marker),
+                        timeout=SAFETY)
+
+    assert run.status == "failed", run
+    assert "1 of 2 drivers failed" in run.result["message"]
+    assert "huge: failed: a stdout line is longer than 16 MiB" in run.result["message"]
+    assert len(run.result["message"]) < 4096
+    assert int(rss.read_text().split()[-1]) < 64 * 1024, "peak RSS (KiB) over 64 MiB"
+
+
+# -- stderr --------------------------------------------------------------------
+
+def test_driver_stderr_is_streamed_live_with_its_name_in_front(tmp_path, marker):
+    servo = make_servo(tmp_path)
+    go = str(tmp_path / "go")
+    write_py(servo / "measure.d", "talker", r'''
+err("hello operator\n")
+err("partial ")
+wait_for_file(P["go"])              # still running until the test has seen the line
+err("rest\nno newline at the end")
+out(json.dumps({"status": "ok", "metrics": {}}) + "\n")
+''', go=go)
+    proc = subprocess.Popen(CMD + ["app1"], cwd=str(servo), env=aggregator_env(marker),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        proc.stdin.write(b'{"control": {}}')
+        proc.stdin.close()
+        stderr = StreamReader(proc.stderr)
+
+        live = stderr.read_until(lambda line: "hello operator" in line, SAFETY)
+        assert live == "[talker] hello operator"
+        assert proc.poll() is None
+        open(go, "w").close()
+        lines = stderr.read_all(SAFETY)
+        final = json.loads(proc.stdout.read().splitlines()[-1])
+        assert proc.wait(SAFETY) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert final["status"] == "ok"
+    assert "[talker] partial rest" in lines
+    assert "[talker] no newline at the end" in lines
+
+
+NOISY = r'''
+name = os.path.basename(sys.argv[0])
+line = b"debug: " + b"x" * 93 + b"\n"                   # 101 bytes
+block = line * (1024 * 1024 // len(line))
+err("FIRST-LINE-%s\n" % name)
+for _ in range(P["blocks"]):
+    sys.stderr.buffer.write(block)
+sys.stderr.buffer.flush()
+err("LAST-LINE-%s\n" % name)
+if P["fail"]:
+    out(json.dumps({"status": "failed", "reason": "noise", "message": "too noisy"}) + "\n")
+    sys.exit(1)
+out(json.dumps({"status": "ok", "metrics": {}}) + "\n")
+'''
+
+
+def test_50_mb_of_stderr_from_four_drivers_keeps_rss_low_and_errors_short(tmp_path, marker):
+    servo = make_servo(tmp_path)
+    blocks = 50
+    for i in range(4):
+        write_py(servo / "measure.d", "noisy%d" % i, NOISY, blocks=blocks, fail=(i == 0))
+    rss = tmp_path / "rss"
+    err_file = tmp_path / "stderr"
+    try:
+        with open(str(err_file), "wb") as err:
+            proc = subprocess.run(
+                ["/usr/bin/time", "-f", "%M", "-o", str(rss)] + CMD + ["app1"],
+                input=b'{"control": {}}', stdout=subprocess.PIPE, stderr=err,
+                cwd=str(servo), env=aggregator_env(marker), timeout=SAFETY)
+        relayed = os.path.getsize(str(err_file))
+        with open(str(err_file), "rb") as err:
+            prefixes = collections.Counter(line[:len(b"[noisy0] ")] for line in err)
+    finally:
+        if err_file.exists():
+            err_file.unlink()
+
+    peak_kib = int(rss.read_text().split()[-1])
+    final = json.loads(proc.stdout.splitlines()[-1])
+    line_count = (1024 * 1024 // 101) * blocks + 2          # per driver
+    written = (line_count - 2) * 101 + len(b"FIRST-LINE-noisy0\nLAST-LINE-noisy0\n")
+    assert proc.returncode == 1 and final["status"] == "failed", final
+    assert peak_kib < 64 * 1024, "peak RSS %d KiB" % peak_kib
+    # Everything was passed on, each line with its driver's name in front.
+    assert relayed >= 4 * (written + line_count * len("[noisy0] "))
+    assert prefixes == {b"[noisy%d] " % i: line_count for i in range(4)}
+    # The error keeps the end of the failed driver's stderr, not 50 MB of it.
+    assert "noisy0: failed: too noisy" in final["message"]
+    assert "LAST-LINE-noisy0" in final["message"]
+    assert "FIRST-LINE" not in final["message"]
+    assert len(final["message"]) < 8192
+
+
+# -- many lines ----------------------------------------------------------------
+
+def test_20000_progress_lines_are_all_forwarded_in_order_and_never_go_down(tmp_path, marker):
+    servo = make_servo(tmp_path)
+    write_py(servo / "measure.d", "flood", r'''
+n = 20000
+batch = []
+for i in range(1, n + 1):
+    batch.append(json.dumps({"progress": i * 100.0 / n, "message": "step %d" % i}) + "\n")
+    if len(batch) == 500:
+        out("".join(batch))
+        batch = []
+out(json.dumps({"status": "ok", "metrics": {"lines": {"value": n}}}) + "\n")
+''', metrics=["lines"])
+    write_py(servo / "measure.d", "steady", r'''
+for p in (20, 40, 60, 80):
+    out(json.dumps({"progress": p, "message": "at %d" % p}) + "\n")
+    time.sleep(0.05)
+out(json.dumps({"status": "ok", "metrics": {"steady": {"value": 1}}}) + "\n")
+''', metrics=["steady"])
+
+    run = measure(servo, marker, {"metrics": ["lines", "steady"], "control": {}})
+
+    assert run.ok, run
+    assert run.result["metrics"] == {"lines": {"value": 20000}, "steady": {"value": 1}}
+    assert messages_from(run, "flood") == ["step %d" % i for i in range(1, 20001)] + ["finished"]
+    values = [p["progress"] for p in run.progress]
+    assert values == sorted(values), "aggregate progress went down"
+    assert values[-1] == 100
