@@ -1,0 +1,73 @@
+"""Deadlines (issue 3): grace_period and OPTUNE_IO_TIMEOUT, with real drivers.
+
+Times are measured from the moment a /bin/sh driver notes its own start
+(a millisecond after magg spawned it, so after magg's start-up and --info
+round) to the moment the test sees magg's exit.
+"""
+
+import re
+import time
+
+import agent
+from fakedriver import make_servo, write_driver
+from supervision_kit import (CMD, aggregator_env, leftovers_after, marker,  # noqa: F401
+                             wait_until, write_sh)
+
+SAFETY = 60
+
+
+def started_at(path):
+    """The time a driver wrote with `date +%s.%N > path`, once it exists."""
+    text = wait_until(lambda: path.exists() and path.read_text().strip(), 10)
+    assert text, "driver never started"
+    return float(text)
+
+
+def test_grace_period_timeout_stops_every_driver_within_0_2_s_of_the_deadline(tmp_path, marker):
+    servo = make_servo(tmp_path, config="magg:\n  grace_period: 1\n"
+                                        "  cleanup_grace_period: 5\n")
+    start = tmp_path / "start"
+    # Hangs after half a line, has no cancel: must get SIGTERM at the deadline.
+    write_sh(servo / "measure.d", "hanger",
+             "date +%%s.%%N > %s\nprintf '{\"progress\": 1, \"mess'\nsleep 1000" % start)
+    # Supports cancel but also overruns: must get SIGUSR1 at the same deadline.
+    write_driver(servo / "measure.d", "overrun", cancel="handle", sleep=1000)
+
+    run = agent.measure(CMD, "app1", {"control": {"duration": 1}}, cwd=str(servo),
+                        env=aggregator_env(marker), timeout=SAFETY)
+    ended = time.time()
+
+    assert run.status == "failed" and run.result["reason"] == "timeout", run
+    assert run.returncode != 0
+    message = run.result["message"]
+    assert "timed out after 2 s" in message, message
+    assert "warmup + duration + past is 1 s" in message and "grace_period 1 s" in message
+    assert "hanger" in message and "overrun" in message      # still running then
+    overshoot = ended - (started_at(start) + 2.0)
+    print("grace-period deadline overshoot: %.3f s" % overshoot)
+    assert -0.05 < overshoot < 0.3, "stopped %.3f s after the deadline" % overshoot
+    assert leftovers_after(marker, 1.0) == []
+
+
+def test_a_driver_silent_for_optune_io_timeout_minus_1_s_is_failed_as_hung(tmp_path, marker):
+    servo = make_servo(tmp_path)
+    start = tmp_path / "start"
+    write_sh(servo / "measure.d", "mute", "date +%%s.%%N > %s\nsleep 1000" % start)
+    write_sh(servo / "measure.d", "fine", """echo '{"status": "ok", "metrics": {}}'""")
+
+    # The agent-like client kills magg after 3 s without a stdout line, as the
+    # agent does: magg must act first (and keep the agent fed meanwhile).
+    run = agent.measure(CMD, "app1", {"control": {"duration": 0}}, cwd=str(servo),
+                        env=aggregator_env(marker, OPTUNE_IO_TIMEOUT="3"), timeout=SAFETY)
+    ended = time.time()
+
+    assert run.killed is None, run
+    assert run.status == "failed", run
+    message = run.result["message"]
+    assert "1 of 2 drivers failed" in message, message
+    assert "mute: failed: hung" in message, message
+    assert re.search(r"\b2 s\b", message) and "OPTUNE_IO_TIMEOUT" in message, message
+    after = ended - started_at(start)
+    print("OPTUNE_IO_TIMEOUT=3: hung driver failed after %.3f s" % after)
+    assert 1.9 <= after < 2.5    # the silence clock starts at spawn, before `date`
+    assert leftovers_after(marker, 1.0) == []
