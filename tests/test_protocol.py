@@ -1,0 +1,659 @@
+"""Issue 2 end to end: `python3 -m app` over real fake-driver processes.
+
+Every call goes through tests/agent.py, which calls the aggregator the way
+the servo agent does, in a temporary servo directory whose measure.d holds
+drivers written by tests/fakedriver.py (or tiny sh scripts where a driver
+must wait for an event). Whatever the call, the last stdout line must be one
+JSON object with a status and the exit code 0 exactly when it is "ok":
+every helper below checks that.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+import agent
+from app import __version__
+from fakedriver import make_servo, read_records, write_driver, write_sh_driver
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CMD = [sys.executable, "-m", "app"]
+APP = "app1"
+# A waiting sh driver gives up after this many 10 ms naps (10 s).
+WAIT_STEPS = 1000
+
+
+@pytest.fixture
+def servo(tmp_path):
+    return make_servo(str(tmp_path / "servo"))
+
+
+@pytest.fixture
+def measure_d(servo):
+    return os.path.join(servo, "measure.d")
+
+
+def magg_env(**extra):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT
+    env.pop("OPTUNE_IO_TIMEOUT", None)
+    env.update(extra)
+    return env
+
+
+def final(run):
+    """The final line, checked: one JSON object with a status; exit 0 iff ok."""
+    assert run.stdout, run
+    last = json.loads(run.stdout[-1])
+    assert isinstance(last, dict) and "status" in last, run
+    assert (run.returncode == 0) == (last["status"] == "ok"), run
+    assert not any("Traceback" in line for line in run.stdout), run
+    return last
+
+
+def info(servo, app=APP, env=None):
+    run = agent.info(CMD, app, cwd=servo, env=env or magg_env(), timeout=60)
+    return run, final(run)
+
+
+def describe(servo, env=None):
+    run = agent.describe(CMD, APP, cwd=servo, env=env or magg_env(), timeout=60)
+    return run, final(run)
+
+
+def measure(servo, request, env=None, **kw):
+    run = agent.measure(CMD, APP, request, cwd=servo, env=env or magg_env(),
+                        timeout=60, **kw)
+    return run, final(run)
+
+
+def failed(run, result):
+    assert result["status"] != "ok" and run.returncode != 0, run
+    assert set(result) >= {"status", "message", "reason"}, result
+    return result["message"]
+
+
+def measured(log):
+    """The stdin a recording fake driver got when measuring, as JSON."""
+    starts = [r for r in read_records(log, "start") if r["mode"] == "measure"]
+    assert len(starts) == 1, starts
+    return json.loads(starts[0]["stdin"])
+
+
+def sh_driver(measure_d, name, measure, info='{"has_cancel": true, "version": "1.0"}',
+              describe='{"status": "ok", "metrics": {}}', prelude=""):
+    """A sh driver; `wait_for FILE` waits (bounded) for a file another one makes."""
+    body = r"""
+wait_for() {
+  i=0
+  while [ ! -e "$1" ]; do
+    i=$((i+1))
+    if [ $i -gt %(steps)d ]; then echo "gave up waiting for $1" >&2; exit 9; fi
+    sleep 0.01
+  done
+}
+%(prelude)s
+case "$1" in
+  --info) echo '%(info)s' ;;
+  --describe) echo '%(describe)s' ;;
+  *) cat >/dev/null
+%(measure)s
+  ;;
+esac
+""" % dict(steps=WAIT_STEPS, prelude=prelude, info=info, describe=describe,
+           measure=measure)
+    return write_sh_driver(measure_d, name, body)
+
+
+# -- discovery ----------------------------------------------------------------
+
+def test_drivers_are_the_executable_files_in_measure_d_sorted_links_followed(
+        servo, measure_d, tmp_path):
+    write_driver(measure_d, "b-vegeta")
+    write_driver(measure_d, "a-prom")
+    elsewhere = write_driver(str(tmp_path / "elsewhere"), "real-exec")
+    os.symlink(elsewhere, os.path.join(measure_d, "c-linked"))
+    os.symlink(str(tmp_path / "missing"), os.path.join(measure_d, "d-dangling"))
+    with open(os.path.join(measure_d, "measure.py"), "w") as f:
+        f.write("# the driver library, not a driver\n")
+    with open(os.path.join(measure_d, "data.json"), "w") as f:
+        f.write("{}\n")
+    os.mkdir(os.path.join(measure_d, "e-directory"), 0o755)
+    run, result = info(servo)
+    assert run.ok, run
+    assert list(result["drivers"]) == ["a-prom", "b-vegeta", "c-linked"]
+
+
+def test_no_measure_d_is_an_error_naming_the_directory_and_cwd(tmp_path):
+    servo = str(tmp_path / "servo-without-drivers")
+    os.mkdir(servo)
+    run, result = info(servo)
+    message = failed(run, result)
+    where = os.path.realpath(servo)
+    assert os.path.join(where, "measure.d") in message
+    assert "current directory %s" % where in message
+
+
+@pytest.mark.parametrize("content", [[], ["measure.py"]])
+def test_measure_d_without_a_driver_is_an_error_naming_it_and_cwd(servo, measure_d,
+                                                                  content):
+    for name in content:
+        open(os.path.join(measure_d, name), "w").close()
+    run, result = measure(servo, {"control": {"duration": 0}})
+    message = failed(run, result)
+    where = os.path.realpath(servo)
+    assert os.path.join(where, "measure.d") in message
+    assert "current directory %s" % where in message
+
+
+# -- running drivers ------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["info", "describe", "measure"])
+def test_drivers_of_a_round_run_at_the_same_time(servo, measure_d, tmp_path, mode):
+    marks = str(tmp_path / "marks")
+    os.mkdir(marks)
+    # Each driver only answers once the other one has started the same call.
+    for me, other in (("left", "right"), ("right", "left")):
+        prelude = 'mode=${1#--}; [ "$mode" = "$1" ] && mode=measure\n' \
+                  'touch "%s/%s.$mode"; wait_for "%s/%s.$mode"' % (marks, me, marks, other)
+        sh_driver(measure_d, me, 'echo \'{"status": "ok", "metrics": {}}\'',
+                  prelude=prelude)
+    call = {"info": lambda: info(servo), "describe": lambda: describe(servo),
+            "measure": lambda: measure(servo, {"metrics": ["x"]})}[mode]
+    run, result = call()
+    assert run.ok, run
+
+
+def test_drivers_get_the_protocol_argv_cwd_and_environment_unchanged(servo, measure_d,
+                                                                      tmp_path):
+    log = str(tmp_path / "prom.log")
+    write_driver(measure_d, "prom", describe={"cpu": {}}, record=log)
+    env = magg_env(MAGG_TEST_MARKER="kept as is", OPTUNE_IO_TIMEOUT="600")
+    assert info(servo, app=None, env=env)[0].ok
+    assert info(servo, env=env)[0].ok
+    assert describe(servo, env=env)[0].ok
+    assert measure(servo, {"metrics": ["cpu"]}, env=env)[0].ok
+    starts = read_records(log, "start")
+    argvs = [r["argv"][1:] for r in starts]
+    assert argvs[:3] == [["--info"], ["--info", APP], ["--describe", APP]]
+    # measure: --info and --describe (any order), then the measure call
+    assert sorted(map(tuple, argvs[3:5])) == [("--describe", APP), ("--info", APP)]
+    assert argvs[5:] == [[APP]]
+    for record in starts:
+        assert record["cwd"] == os.path.realpath(servo)
+        seen = dict(record["env"])
+        for key in ("LC_CTYPE",):      # Python's own locale coercion may add it
+            seen.pop(key, None)
+        expected = dict(env)
+        expected.pop("LC_CTYPE", None)
+        assert seen == expected
+
+
+def test_driver_writing_its_result_in_pieces_without_newline_is_read_whole(servo,
+                                                                           measure_d):
+    write_driver(measure_d, "prom", describe={"cpu": {}},
+                 measure={"cpu": {"value": 2.5}}, split_writes=True, no_newline=True)
+    run, result = measure(servo, {"metrics": ["cpu"]})
+    assert run.ok, run
+    assert result["metrics"] == {"cpu": {"value": 2.5}}
+
+
+def test_driver_writing_a_lot_of_stderr_does_not_block(servo, measure_d):
+    write_driver(measure_d, "chatty", stderr="debug " * 200000 + "\n")
+    run, result = measure(servo, {})
+    assert run.ok, run
+    assert "[chatty] debug" in run.stderr
+
+
+# -- --info -------------------------------------------------------------------
+
+def test_info_lists_each_drivers_info_and_the_aggregator_version(servo, measure_d):
+    write_driver(measure_d, "prom", info={"has_cancel": True, "version": "0.3",
+                                          "extra": [1]})
+    write_driver(measure_d, "vegeta", info={"has_cancel": True, "version": "0.2"})
+    run, result = info(servo)
+    assert run.ok, run
+    assert result["has_cancel"] is True
+    assert result["version"] == __version__
+    assert result["drivers"] == {
+        "prom": {"has_cancel": True, "version": "0.3", "extra": [1]},
+        "vegeta": {"has_cancel": True, "version": "0.2"}}
+
+
+def test_info_has_no_cancel_when_one_driver_cannot_cancel(servo, measure_d):
+    write_driver(measure_d, "prom")
+    write_driver(measure_d, "legacy", cancel="default")
+    run, result = info(servo)
+    assert run.ok, run
+    assert result["has_cancel"] is False
+
+
+def test_info_has_cancel_when_force_cancel_is_configured(tmp_path):
+    servo = make_servo(str(tmp_path / "servo"), config="magg:\n  force_cancel: true\n")
+    write_driver(os.path.join(servo, "measure.d"), "legacy", cancel="default")
+    run, result = info(servo)
+    assert run.ok, run
+    assert result["has_cancel"] is True
+
+
+@pytest.mark.parametrize("spec, says", [
+    ({"info_exit": 1}, "exit code 1"),
+    ({"info_stdout": "not json at all\n"}, "not a JSON object"),
+    ({"info_stdout": ""}, "without a result"),
+    ({"info": {"version": "1.0"}}, "has_cancel"),
+    ({"info": {"has_cancel": True}}, "version"),
+])
+def test_info_failure_of_a_driver_is_an_error_naming_it(servo, measure_d, spec, says):
+    write_driver(measure_d, "good")
+    write_driver(measure_d, "broken", **spec)
+    run, result = info(servo)
+    message = failed(run, result)
+    assert "broken" in message and says in message
+    assert "good:" not in message
+
+
+# -- --describe ---------------------------------------------------------------
+
+def test_describe_is_the_union_of_metrics_with_attributes_untouched(servo, measure_d):
+    cpu = {"unit": "cores", "index": 3, "cookie": {"q": "rate(x[1m])"}, "min": 0,
+           "weight": 0.5}
+    write_driver(measure_d, "prom", describe={"cpu": cpu, "mem": {}})
+    write_driver(measure_d, "vegeta", describe={"rps": {"unit": "rps"}})
+    write_driver(measure_d, "exec")
+    run, result = describe(servo)
+    assert run.ok, run
+    assert result == {"status": "ok", "metrics": {
+        "cpu": cpu, "mem": {}, "rps": {"unit": "rps"}}}
+
+
+def test_metric_described_by_two_drivers_names_the_metric_and_every_driver(
+        servo, measure_d):
+    for name in ("prom", "vegeta", "wavefront"):
+        write_driver(measure_d, name, describe={"latency": {}, name + "_own": {}})
+    write_driver(measure_d, "exec")
+    run, result = describe(servo)
+    message = failed(run, result)
+    assert "latency" in message
+    for name in ("prom", "vegeta", "wavefront"):
+        assert name in message
+    assert "exec" not in message
+
+
+def test_describe_failure_of_a_driver_names_it(servo, measure_d):
+    write_driver(measure_d, "prom", describe_result={"status": "failed",
+                                                     "message": "no prometheus"})
+    run, result = describe(servo)
+    assert "prom" in failed(run, result) and "no prometheus" in result["message"]
+
+
+# -- command line ---------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [["--describe"], [], ["--info", APP, "extra"],
+                                  [APP, "extra"]])
+def test_missing_or_extra_arguments_are_a_usage_error_with_exit_2(servo, measure_d,
+                                                                   args):
+    write_driver(measure_d, "prom")
+    run = agent.call(CMD, args, cwd=servo, env=magg_env(), timeout=60)
+    assert run.returncode == 2, run
+    assert final(run)["status"] != "ok"
+
+
+def test_help_explains_layout_config_keys_with_defaults_and_exit_codes(tmp_path):
+    done = subprocess.run(CMD + ["--help"], cwd=str(tmp_path), env=magg_env(),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=60)
+    assert done.returncode == 0, done
+    text = done.stdout
+    assert "measure.d" in text and "config.yaml" in text
+    assert re.search(r"\bgrace_period\W+0\b", text)
+    assert re.search(r"\bforce_cancel\W+false\b", text)
+    assert re.search(r"\bcleanup_grace_period\W+300\b", text)
+    assert "exit code" in text.lower()
+    assert re.search(r"\b2\b[^\n]*usage", text.lower())
+    assert json.loads(text.strip().splitlines()[-1])["status"] == "ok"
+
+
+def test_version_lists_the_aggregator_and_each_drivers_version(servo, measure_d):
+    write_driver(measure_d, "prom", info={"has_cancel": True, "version": "0.3.1"})
+    write_driver(measure_d, "vegeta", info={"has_cancel": False, "version": "7.7.7"})
+    done = subprocess.run(CMD + ["--version"], cwd=servo, env=magg_env(),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=60)
+    assert done.returncode == 0, done
+    lines = done.stdout.splitlines()
+    assert any(__version__ in line for line in lines[:-1])
+    assert any("prom" in line and "0.3.1" in line for line in lines[:-1])
+    assert any("vegeta" in line and "7.7.7" in line for line in lines[:-1])
+    assert json.loads(lines[-1])["status"] == "ok"
+
+
+# -- measure: the request ---------------------------------------------------------
+
+@pytest.mark.parametrize("stdin", [
+    "",
+    "{not json",
+    "[1, 2]",
+    json.dumps({"metrics": "cpu"}),
+    json.dumps({"metrics": 42}),
+    json.dumps({"control": ["duration", 5]}),
+    json.dumps({"control": {"duration": "soon"}}),
+    json.dumps({"control": {"warmup": -1}}),
+    json.dumps({"control": {"past": True}}),
+    json.dumps({"control": {"delay": "5 minutes"}}),
+    json.dumps({"control": {"userdata": {"prom": {"control": {"duration": "-1m"}}}}}),
+], ids=["empty", "not-json", "not-object", "metrics-string", "metrics-number",
+        "control-list", "duration-garbage", "warmup-negative", "past-bool",
+        "delay-garbage", "override-negative"])
+def test_bad_request_is_refused_before_any_driver_measures(servo, measure_d, tmp_path,
+                                                           stdin):
+    log = str(tmp_path / "prom.log")
+    write_driver(measure_d, "prom", describe={"cpu": {}}, record=log)
+    run, result = measure(servo, stdin)
+    failed(run, result)
+    assert result["status"] == "bad-request"
+    assert [r for r in read_records(log, "start") if r["mode"] == "measure"] == []
+
+
+# -- measure: what each driver gets -----------------------------------------------
+
+@pytest.fixture
+def recorded(servo, measure_d, tmp_path):
+    """prom (cpu, mem), vegeta (rps) and exec (no metric), each recording."""
+    logs = {name: str(tmp_path / (name + ".log")) for name in ("exec", "prom", "vegeta")}
+    write_driver(measure_d, "prom", describe={"cpu": {}, "mem": {}}, record=logs["prom"])
+    write_driver(measure_d, "vegeta", describe={"rps": {}}, record=logs["vegeta"])
+    write_driver(measure_d, "exec", record=logs["exec"])
+    return logs
+
+
+def test_each_driver_gets_its_own_metrics_as_a_list(servo, recorded):
+    run, result = measure(servo, {"metrics": ["rps", "mem", "cpu"],
+                                  "control": {"duration": 0}})
+    assert run.ok, run
+    assert measured(recorded["prom"]) == {"metrics": ["mem", "cpu"],
+                                          "control": {"duration": 0}}
+    assert measured(recorded["vegeta"]) == {"metrics": ["rps"],
+                                            "control": {"duration": 0}}
+    assert measured(recorded["exec"]) == {"control": {"duration": 0}}
+
+
+def test_each_driver_gets_its_own_metrics_as_a_mapping(servo, recorded):
+    run, result = measure(servo, {"metrics": {"rps": {"unit": "rps"},
+                                              "cpu": {"query": "x"}}})
+    assert run.ok, run
+    assert measured(recorded["prom"])["metrics"] == {"cpu": {"query": "x"}}
+    assert measured(recorded["vegeta"])["metrics"] == {"rps": {"unit": "rps"}}
+    assert "metrics" not in measured(recorded["exec"])
+
+
+def test_userdata_override_gives_one_driver_its_own_control(servo, recorded):
+    control = {"duration": 0, "warmup": 0, "userdata": {
+        "vegeta": {"control": {"duration": 0.1, "userdata": {"rate": "100/s"}}},
+        "free-form": [1, 2]}}
+    run, result = measure(servo, {"control": control})
+    assert run.ok, run
+    assert measured(recorded["vegeta"]) == {"control": {
+        "duration": 0.1, "warmup": 0, "userdata": {"rate": "100/s"}}}
+    assert measured(recorded["prom"]) == {"control": {"duration": 0, "warmup": 0}}
+    assert measured(recorded["exec"]) == {"control": {"duration": 0, "warmup": 0}}
+
+
+def test_metrics_key_left_out_for_drivers_owning_none_and_they_still_measure(
+        servo, recorded):
+    run, result = measure(servo, {"metrics": ["cpu"]})
+    assert run.ok, run
+    assert measured(recorded["prom"])["metrics"] == ["cpu"]
+    assert "metrics" not in measured(recorded["vegeta"])
+    assert "metrics" not in measured(recorded["exec"])
+
+
+def test_describe_round_is_skipped_when_the_request_names_no_metrics(servo, recorded):
+    assert measure(servo, {"control": {"duration": 0}})[0].ok
+    assert measure(servo, {"metrics": [], "control": {"duration": 0}})[0].ok
+    modes = [r["mode"] for r in read_records(recorded["prom"], "start")]
+    assert "describe" not in modes
+    assert modes.count("measure") == 2
+
+
+def test_describe_round_runs_when_the_request_names_metrics(servo, recorded):
+    assert measure(servo, {"metrics": ["cpu"]})[0].ok
+    modes = [r["mode"] for r in read_records(recorded["prom"], "start")]
+    assert "describe" in modes
+
+
+def test_unowned_metrics_are_one_warning_on_stderr_not_an_error(servo, recorded):
+    run, result = measure(servo, {"metrics": ["cpu", "derived_x", "derived_y"]})
+    assert run.ok, run
+    assert result["metrics"]["cpu"] == {"value": 1.0}
+    assert "derived_x" not in result["metrics"]
+    warnings = [line for line in run.stderr.splitlines() if "derived_x" in line]
+    assert len(warnings) == 1
+    assert "derived_y" in warnings[0]
+
+
+# -- measure: the result -------------------------------------------------------------
+
+def test_full_agent_cycle_merges_results_with_payloads_untouched(servo, measure_d):
+    prom_cpu = {"values": [{"id": "pod-1", "data": [[1700000000, 0.5], [1700000030, 0.7]]}],
+                "annotation": "sum(rate(cpu[1m]))"}
+    write_driver(measure_d, "prom", describe={"cpu": {"unit": "cores"}},
+                 measure={"cpu": prom_cpu}, annotations={"query_time": "3ms"})
+    write_driver(measure_d, "vegeta", describe={"rps": {"unit": "rps"}},
+                 measure={"rps": {"value": 250.0, "unit": "rps"}})
+    write_driver(measure_d, "exec", measure={})
+    cycle = agent.cycle(CMD, APP, {"metrics": ["cpu", "rps"], "control": {"duration": 0}},
+                        cwd=servo, env=magg_env(), timeout=60)
+    assert cycle.ok, cycle
+    result = final(cycle.measure)
+    assert result == {"status": "ok",
+                      "metrics": {"cpu": prom_cpu,
+                                  "rps": {"value": 250.0, "unit": "rps"}},
+                      "annotations": {"query_time": "3ms"}}
+
+
+def test_annotation_key_returned_by_two_drivers_keeps_both_and_says_so(servo, measure_d):
+    write_driver(measure_d, "prom", annotations={"load": "from prom"})
+    write_driver(measure_d, "vegeta", annotations={"load": "from vegeta"})
+    run, result = measure(servo, {})
+    assert run.ok, run
+    assert sorted(result["annotations"].values()) == ["from prom", "from vegeta"]
+    assert any("load" in line and "magg" in line for line in run.stderr.splitlines())
+
+
+# -- measure: progress ------------------------------------------------------------------
+
+def test_progress_is_the_minimum_over_drivers_never_goes_down_and_names_the_driver(
+        servo, measure_d, tmp_path):
+    go = str(tmp_path / "go")
+    ok = 'echo \'{"status": "ok", "metrics": {}}\''
+    sh_driver(measure_d, "fast",
+              'echo \'{"progress": 80, "message": "fast80"}\'\n' + ok)
+    sh_driver(measure_d, "slow",
+              'echo \'{"progress": 10, "message": "slow10"}\'\n'
+              'wait_for "%s"\n'
+              'echo \'{"progress": 50, "message": "slow50"}\'\n' % go + ok)
+
+    def on_progress(line, m):
+        if line["message"] == "fast: fast80":
+            open(go, "w").close()   # slow goes on once fast's 80 was reported
+
+    run, result = measure(servo, {}, on_progress=on_progress)
+    assert run.ok, run
+    by_message = {p["message"]: p["progress"] for p in run.progress}
+    assert by_message["fast: fast80"] <= 10          # slow was at 0 or 10
+    assert "slow: slow10" in by_message
+    assert by_message["slow: slow50"] == 50         # fast is at 80 or finished
+    values = [p["progress"] for p in run.progress]
+    assert values == sorted(values)
+    assert values[-1] == 100
+
+
+def test_heartbeat_keeps_the_agent_from_taking_magg_for_hung(servo, measure_d):
+    # Silent on progress for 5 s, but writing blank lines so it is not hung itself.
+    sh_driver(measure_d, "slow", 'for i in 1 2 3 4 5; do echo; sleep 1; done\n'
+                                 'echo \'{"status": "ok", "metrics": {}}\'')
+    run, result = measure(servo, {}, env=magg_env(OPTUNE_IO_TIMEOUT="4"))
+    assert run.ok, run
+    times = run.progress_times
+    assert len(times) >= 3, run.progress
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert max(gaps) <= 2.5, (gaps, run.progress)
+
+
+# -- measure: failures ---------------------------------------------------------------
+
+def test_driver_exiting_nonzero_fails_the_measurement_with_its_stderr(servo, measure_d):
+    write_driver(measure_d, "good")
+    write_driver(measure_d, "prom", exit=1, stderr="connection refused to prom:9090\n")
+    run, result = measure(servo, {})
+    message = failed(run, result)
+    assert result["status"] == "failed"
+    assert "prom" in message and "exit code 1" in message
+    assert "connection refused to prom:9090" in message
+    assert "good:" not in message
+
+
+def test_driver_reporting_a_failed_status_fails_the_measurement_with_its_message(
+        servo, measure_d):
+    write_driver(measure_d, "good")
+    write_driver(measure_d, "prom", exit=1, result={
+        "status": "failed", "message": "query returned no data", "reason": "no-data"})
+    run, result = measure(servo, {})
+    message = failed(run, result)
+    assert "prom: failed: query returned no data" in message
+
+
+def test_driver_with_non_ok_status_and_exit_0_still_fails(servo, measure_d):
+    write_driver(measure_d, "prom", result={"status": "rejected", "message": "nope"})
+    run, result = measure(servo, {})
+    assert result["status"] == "rejected"
+    assert "prom" in failed(run, result) and "nope" in result["message"]
+
+
+def test_driver_printing_a_non_json_line_fails_the_measurement(servo, measure_d):
+    write_driver(measure_d, "good")
+    write_driver(measure_d, "noisy", stdout="Starting attack...\n"
+                                            '{"status": "ok", "metrics": {}}\n')
+    run, result = measure(servo, {})
+    message = failed(run, result)
+    assert "noisy" in message and "not a JSON object" in message
+
+
+def test_driver_ending_without_a_result_fails_the_measurement(servo, measure_d):
+    write_driver(measure_d, "good")
+    write_driver(measure_d, "quiet", stdout='{"progress": 50}\n')
+    run, result = measure(servo, {})
+    message = failed(run, result)
+    assert "quiet" in message and "without a result" in message
+
+
+def test_failure_message_has_the_last_2_kib_of_stderr(servo, measure_d):
+    write_driver(measure_d, "prom", exit=2,
+                 stderr="EARLY-MARK\n" + "log line\n" * 2000 + "LATE-MARK\n")
+    run, result = measure(servo, {})
+    message = failed(run, result)
+    assert "LATE-MARK" in message
+    assert "EARLY-MARK" not in message
+
+
+def failing_pair(measure_d, marks, outcomes):
+    """Two drivers that fail only once both are measuring.
+
+    outcomes: {name: (status, message)}. Neither can cancel, so magg lets
+    both run to their end instead of stopping the second one.
+    """
+    os.mkdir(marks)
+    (a, b) = sorted(outcomes)
+    for me, other in ((a, b), (b, a)):
+        status, message = outcomes[me]
+        sh_driver(measure_d, me,
+                  'echo "%s stderr line" >&2\n'
+                  'touch "%s/%s"; wait_for "%s/%s"\n'
+                  'echo \'{"status": "%s", "message": "%s", "reason": "x"}\'; exit 1'
+                  % (me, marks, me, marks, other, status, message),
+                  info='{"has_cancel": false, "version": "1"}')
+
+
+def test_every_failed_driver_is_named_with_status_message_and_stderr(servo, measure_d,
+                                                                     tmp_path):
+    failing_pair(measure_d, str(tmp_path / "marks"),
+                 {"prom": ("failed", "prom is down"), "wave": ("failed", "no token")})
+    write_driver(measure_d, "good")
+    run, result = measure(servo, {})
+    message = failed(run, result)
+    assert result["status"] == "failed"
+    assert "prom: failed: prom is down" in message
+    assert "wave: failed: no token" in message
+    assert "prom stderr line" in message and "wave stderr line" in message
+    assert "good:" not in message
+
+
+def test_drivers_agreeing_on_bad_request_give_bad_request(servo, measure_d, tmp_path):
+    failing_pair(measure_d, str(tmp_path / "marks"),
+                 {"prom": ("bad-request", "no such query"),
+                  "vegeta": ("bad-request", "no target")})
+    run, result = measure(servo, {})
+    message = failed(run, result)
+    assert result["status"] == "bad-request"
+    assert "prom: bad-request: no such query" in message
+    assert "vegeta: bad-request: no target" in message
+
+
+def test_drivers_disagreeing_on_status_give_failed(servo, measure_d, tmp_path):
+    failing_pair(measure_d, str(tmp_path / "marks"),
+                 {"prom": ("bad-request", "m1"), "vegeta": ("rejected", "m2")})
+    run, result = measure(servo, {})
+    message = failed(run, result)
+    assert result["status"] == "failed"
+    assert "prom: bad-request: m1" in message and "vegeta: rejected: m2" in message
+
+
+# -- the final line, whatever happens ------------------------------------------------
+
+def test_a_bug_in_magg_still_ends_with_one_json_line_and_no_traceback_on_stdout(
+        monkeypatch, capfd, servo, measure_d):
+    from app import cli
+
+    def broken(*args):
+        raise KeyError("oops")
+
+    write_driver(measure_d, "prom")
+    monkeypatch.chdir(servo)
+    monkeypatch.setattr(cli, "dispatch", broken)
+    code = cli.run(["--info", APP])
+    out, err = capfd.readouterr()
+    last = json.loads(out.strip().splitlines()[-1])
+    assert last["status"] == "failed" and "internal" in last["message"]
+    assert code not in (0, 2)
+    assert "Traceback" not in out and "Traceback" in err
+
+
+# -- configuration --------------------------------------------------------------------
+
+@pytest.mark.parametrize("config, named", [
+    ("magg:\n  grace_period: [1,\n", "invalid YAML"),
+    ("magg:\n  grace_period: 5\n  bogus_key: 1\n", "magg.bogus_key"),
+    ("magg:\n  grace_period: -3\n", "magg.grace_period"),
+    ("magg:\n  force_cancel: maybe\n", "magg.force_cancel"),
+    ("magg: 5\n", "magg"),
+])
+@pytest.mark.parametrize("call", ["info", "describe", "measure"])
+def test_config_error_is_a_final_error_naming_config_yaml_and_the_key(
+        tmp_path, config, named, call):
+    servo = make_servo(str(tmp_path / "servo"), config=config)
+    write_driver(os.path.join(servo, "measure.d"), "prom")
+    run, result = {"info": lambda: info(servo), "describe": lambda: describe(servo),
+                   "measure": lambda: measure(servo, {})}[call]()
+    message = failed(run, result)
+    assert "config.yaml" in message and named in message
+
+
+def test_other_sections_of_config_yaml_are_left_to_their_drivers(tmp_path):
+    servo = make_servo(str(tmp_path / "servo"),
+                       config="prom:\n  url: http://prom:9090\nvegeta: {rate: 5}\n")
+    write_driver(os.path.join(servo, "measure.d"), "prom")
+    assert measure(servo, {})[0].ok
