@@ -139,10 +139,11 @@ def dispatch(command, app_id, inbox):
 
 def run(argv):
     """The whole program; returns the exit code."""
-    from app.procs import SignalInbox
+    from app.procs import SignalInbox, undo_locale_coercion
     inbox = None
     try:
         inbox = SignalInbox()
+        undo_locale_coercion()
         command, app_id = parse_args(argv)
         emit(dispatch(command, app_id, inbox))
         return EXIT_OK

@@ -33,6 +33,24 @@ for pg in $groups; do kill -9 -$pg 2>/dev/null; done
 """
 
 
+def undo_locale_coercion():
+    """Give drivers the environment magg was given, not Python's edit of it.
+
+    Python 3.7+ sets LC_CTYPE=C.UTF-8 in its own environment when started
+    under the C locale (PEP 538), and children would inherit it. On Linux,
+    /proc/self/environ still holds the environment as it was at exec.
+    """
+    if "LC_CTYPE" not in os.environ:
+        return
+    try:
+        with open("/proc/self/environ", "rb") as handle:
+            original = handle.read().split(b"\0")
+    except OSError:
+        return          # not Linux: nothing to compare with, leave it
+    if not any(entry.startswith(b"LC_CTYPE=") for entry in original):
+        del os.environ["LC_CTYPE"]
+
+
 def spawn(argv, stdin_fd, stdout_fd, stderr_fd):
     """Start one driver in a new session; returns the Popen (never waited on).
 
