@@ -137,7 +137,6 @@ def base_env(home, path_first=None):
     env = {
         "PATH": (path_first + os.pathsep if path_first else "") + "/usr/local/bin:/usr/bin:/bin",
         "HOME": str(home),
-        "LANG": "C.UTF-8",  # no PEP 538 locale coercion adding LC_CTYPE
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     return env
