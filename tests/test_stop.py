@@ -1,0 +1,337 @@
+"""The one stop sequence (issue 3), with real drivers: who gets which signal,
+when SIGKILL follows, what happens to children and grandchildren, and what
+magg does when it is signalled (or killed) itself.
+
+Leftover processes are found by the MAGG_TEST_MARKER each run carries in its
+environment (see supervision_kit), whoever their parent is by then.
+"""
+
+import json
+import os
+import signal
+import time
+
+import pytest
+
+import agent
+from fakedriver import make_servo, read_records, write_driver
+from supervision_kit import (CMD, aggregator_env, alive, describe_process,  # noqa: F401
+                             leftovers_after, marked_pids, marker, process_state,
+                             wait_until, write_py, write_sh)
+
+SAFETY = 60
+
+
+def measure(servo, marker, request=None, **kw):
+    return agent.measure(CMD, "app1", request or {"control": {"duration": 0}},
+                         cwd=str(servo), env=aggregator_env(marker), timeout=SAFETY, **kw)
+
+
+def signals_received(path):
+    """[(signal name, time)] a SIGNALLED driver noted."""
+    if not path.exists():
+        return []
+    return [(line.split()[0], float(line.split()[1]))
+            for line in path.read_text().splitlines()]
+
+
+# Notes every SIGUSR1/SIGTERM it gets; obeys them (failed result, exit 3)
+# unless P["obey"] is false, then keeps running until SIGKILL.
+SIGNALLED = r'''
+def on_signal(signum, frame):
+    note(P["signals"], "%s %f" % (signal.Signals(signum).name, time.time()))
+    if P["obey"]:
+        out(json.dumps({"status": "failed", "reason": "canceled", "message": "stopped"}) + "\n")
+        os._exit(3)
+
+signal.signal(signal.SIGUSR1, on_signal)
+signal.signal(signal.SIGTERM, on_signal)
+note(P["ready"], "ready")
+out(json.dumps({"progress": 5, "message": "running"}) + "\n")
+while True:
+    time.sleep(1000)
+'''
+
+# Fails once the drivers it waits for are ready (so they are surely running).
+FAILS_AFTER = r'''
+for path in P["after"]:
+    wait_for_file(path)
+err("failing on purpose\n")
+out(json.dumps({"status": "failed", "reason": "test", "message": "failed on purpose"}) + "\n")
+sys.exit(1)
+'''
+
+
+def signalled(measure_d, tmp_path, name, has_cancel, obey=True):
+    """A SIGNALLED driver; returns (its signals file, its ready file)."""
+    signals, ready = tmp_path / (name + ".signals"), tmp_path / (name + ".ready")
+    write_py(measure_d, name, SIGNALLED, has_cancel=has_cancel, obey=obey,
+             signals=str(signals), ready=str(ready))
+    return signals, ready
+
+
+# -- the sequence ---------------------------------------------------------------
+
+def test_driver_ignoring_cancel_is_sigkilled_after_cleanup_grace_period(tmp_path, marker):
+    servo = make_servo(tmp_path, config="magg:\n  cleanup_grace_period: 1\n")
+    d = servo / "measure.d"
+    signals, ready = signalled(d, tmp_path, "stubborn", has_cancel=True, obey=False)
+    write_py(d, "broken", FAILS_AFTER, has_cancel=True, after=[str(ready)])
+
+    run = measure(servo, marker)
+    ended = time.time()
+
+    assert run.status == "failed", run
+    assert "broken: failed: failed on purpose" in run.result["message"]
+    assert "stopped: stubborn" in run.result["message"]
+    received = signals_received(signals)
+    assert [name for name, _ in received] == ["SIGUSR1"]
+    waited = ended - received[0][1]
+    print("SIGUSR1 ignored: magg ended %.3f s after it (cleanup_grace_period 1)" % waited)
+    assert 0.95 <= waited < 1.5
+    assert leftovers_after(marker, 1.0) == []
+
+
+def test_driver_without_cancel_gets_sigterm_never_sigusr1(tmp_path, marker):
+    servo = make_servo(tmp_path, config="magg:\n  force_cancel: true\n"
+                                        "  cleanup_grace_period: 1\n")
+    d = servo / "measure.d"
+    # obey=False: a SIGUSR1 sent by mistake would be noted, not end the driver.
+    plain, plain_ready = signalled(d, tmp_path, "plain", has_cancel=False, obey=False)
+    polite, polite_ready = signalled(d, tmp_path, "polite", has_cancel=True)
+    write_py(d, "broken", FAILS_AFTER, after=[str(plain_ready), str(polite_ready)])
+
+    run = measure(servo, marker)
+
+    assert run.status == "failed", run
+    assert [name for name, _ in signals_received(plain)] == ["SIGTERM"]
+    assert [name for name, _ in signals_received(polite)] == ["SIGUSR1"]
+    assert "stopped: " in run.result["message"]
+    assert "plain" in run.result["message"] and "polite" in run.result["message"]
+
+
+def test_failing_driver_does_not_stop_others_when_cancel_is_not_allowed(tmp_path, marker):
+    servo = make_servo(tmp_path)       # force_cancel false; "slow" has no cancel
+    d = servo / "measure.d"
+    gone = [str(tmp_path / "bad1.pid"), str(tmp_path / "bad2.pid")]
+    write_py(d, "bad1", r'''
+note(P["pid"] + ".tmp", str(os.getpid()))
+os.rename(P["pid"] + ".tmp", P["pid"])       # appears whole
+err("bad1 cannot connect\n")
+sys.exit(2)
+''', pid=gone[0])
+    write_py(d, "bad2", r'''
+note(P["pid"] + ".tmp", str(os.getpid()))
+os.rename(P["pid"] + ".tmp", P["pid"])       # appears whole
+out(json.dumps({"status": "failed", "reason": "no-data", "message": "no data"}) + "\n")
+sys.exit(1)
+''', pid=gone[1])
+    done = tmp_path / "slow.done"
+    write_py(d, "slow", r'''
+for path in P["gone"]:               # both failures have happened ...
+    wait_for_file(path)
+    pid = int(open(path).read())
+    while os.path.exists("/proc/%d" % pid):     # ... and been reaped by magg
+        time.sleep(0.01)
+time.sleep(0.3)                      # give magg a chance to (wrongly) stop us
+note(P["done"], "finished normally")
+out(json.dumps({"status": "ok", "metrics": {"slow": {"value": 3}}}) + "\n")
+''', metrics=["slow"], gone=gone, done=str(done))
+
+    run = measure(servo, marker, {"metrics": ["slow"], "control": {}})
+
+    assert done.read_text() == "finished normally\n"
+    assert run.status == "failed" and run.returncode != 0, run
+    message = run.result["message"]
+    assert message.startswith("2 of 3 drivers failed"), message
+    assert "bad1: failed: exit code 2" in message and "bad1 cannot connect" in message
+    assert "bad2: no-data: no data" in message or "bad2: failed: no data" in message, message
+    assert "slow" not in message
+
+
+# -- children and grandchildren ------------------------------------------------------
+
+def test_stopped_driver_takes_its_grandchildren_with_it(tmp_path, marker):
+    servo = make_servo(tmp_path, config="magg:\n  force_cancel: true\n"
+                                        "  cleanup_grace_period: 5\n")
+    d = servo / "measure.d"
+    pidfile = tmp_path / "grandchild.pid"
+    write_sh(d, "loadgen", "sleep 1000 &\necho $! > %s.tmp && mv %s.tmp %s\n"
+                           "echo '{\"progress\": 5}'\nwait" % ((pidfile,) * 3))
+    write_py(d, "broken", FAILS_AFTER, after=[str(pidfile)])
+
+    run = measure(servo, marker)
+
+    assert run.status == "failed" and "stopped: loadgen" in run.result["message"], run
+    grandchild = int(pidfile.read_text())
+    assert wait_until(lambda: not alive(grandchild), 1.0), describe_process(grandchild)
+    assert leftovers_after(marker, 1.0) == []
+
+
+def test_driver_that_finishes_normally_keeps_its_background_child(tmp_path, marker):
+    servo = make_servo(tmp_path)
+    pidfile = tmp_path / "background.pid"
+    # The background child keeps the driver's stdout and stderr open.
+    write_sh(servo / "measure.d", "hook",
+             "sleep 1000 &\necho $! > %s\necho '{\"status\": \"ok\", \"metrics\": {}}'"
+             % pidfile)
+
+    run = measure(servo, marker)
+
+    assert run.ok, run
+    assert run.elapsed < 5, "magg waited for the pipes the background child holds"
+    background = int(pidfile.read_text())
+    # magg and its watchdog have gone; only the load generator is left.
+    assert wait_until(lambda: marked_pids(marker) == [background], 2.0), \
+        [(p, describe_process(p)) for p in marked_pids(marker)]
+    assert alive(background)
+    # (the marker fixture kills it)
+
+
+def test_finished_drivers_are_reaped_while_others_still_run(tmp_path, marker):
+    servo = make_servo(tmp_path)
+    d = servo / "measure.d"
+    release = tmp_path / "release"
+    for i in range(5):
+        write_sh(d, "quick%d" % i, """echo '{"status": "ok", "metrics": {}}'""")
+    write_py(d, "long", r'''
+out(json.dumps({"progress": 1, "message": "waiting"}) + "\n")
+wait_for_file(P["release"])
+out(json.dumps({"status": "ok", "metrics": {}}) + "\n")
+''', release=str(release))
+    finished = set()
+    zombies = []
+
+    def on_progress(line, m):
+        if line["message"].endswith(": finished"):
+            finished.add(line["message"])
+        if len(finished) == 5 and not release.exists():
+            zombies.extend(pid for pid in children_of(m.pid) if process_state(pid) == "Z")
+            release.write_text("go")
+
+    run = measure(servo, marker, on_progress=on_progress)
+
+    assert run.ok, run
+    assert release.exists(), finished
+    assert zombies == []
+
+
+def children_of(ppid):
+    pids = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/status" % entry) as f:
+                if "\nPPid:\t%d\n" % ppid in f.read():
+                    pids.append(int(entry))
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+def test_driver_flooding_output_while_being_stopped_is_drained_not_killed(tmp_path, marker):
+    servo = make_servo(tmp_path, config="magg:\n  cleanup_grace_period: 30\n")
+    done = tmp_path / "loud.done"
+    # On cancel it writes 8 MiB to stdout and to stderr before its final line:
+    # it only gets to exit if magg keeps reading while it waits for it.
+    write_py(servo / "measure.d", "loud", r'''
+def on_usr1(signum, frame):
+    for _ in range(128):
+        sys.stderr.buffer.write(b"e" * 65535 + b"\n")
+        out(json.dumps({"progress": 50, "message": "x" * 65000}) + "\n")
+    sys.stderr.flush()
+    out(json.dumps({"status": "failed", "reason": "canceled", "message": "canceled"}) + "\n")
+    note(P["done"], "wrote everything")
+    os._exit(3)
+
+signal.signal(signal.SIGUSR1, on_usr1)
+out(json.dumps({"progress": 5, "message": "running"}) + "\n")
+while True:
+    time.sleep(1000)
+''', has_cancel=True, done=str(done))
+    sent = []
+
+    def on_progress(line, m):
+        if line["message"] == "loud: running" and not sent:
+            sent.append(time.monotonic())
+            m.send_signal(signal.SIGTERM)
+
+    run = measure(servo, marker, on_progress=on_progress)
+    took = time.monotonic() - sent[0]
+
+    assert run.result["reason"] == "cancelled", run
+    assert done.read_text() == "wrote everything\n"
+    assert took < 5, "magg stopped reading the pipes of a stopping driver"
+
+
+# -- signals to magg ----------------------------------------------------------------
+
+@pytest.mark.parametrize("signum", [signal.SIGUSR1, signal.SIGTERM, signal.SIGINT],
+                         ids=lambda s: s.name)
+def test_signal_to_magg_cancels_within_half_a_second(tmp_path, marker, signum):
+    servo = make_servo(tmp_path)
+    d = servo / "measure.d"
+    records = tmp_path / "records"
+    write_driver(d, "cancellable", cancel="handle", progress=[[10, "started"]], sleep=60,
+                 record=str(records))
+    write_driver(d, "plain", cancel="default", info={"has_cancel": False, "version": "1"},
+                 progress=[[10, "started"]], sleep=60, record=str(records))
+    sent = []
+
+    def on_progress(line, m):
+        if not sent:
+            sent.append(time.monotonic())
+            m.send_signal(signum)
+
+    run = measure(servo, marker, on_progress=on_progress)
+    took = time.monotonic() - sent[0]
+
+    print("%s to magg: final line after %.3f s" % (signum.name, took))
+    assert run.result["status"] == "failed" and run.result["reason"] == "cancelled", run
+    assert signum.name in run.result["message"]
+    assert [line for line in run.stdout if "progress" not in json.loads(line)] \
+        == [json.dumps(run.result)], "exactly one final line"
+    assert run.returncode not in (0, None)
+    assert took < 0.5
+    assert leftovers_after(marker, 1.0) == []
+
+
+def test_no_driver_or_grandchild_outlives_magg_killed_with_sigkill(tmp_path, marker):
+    servo = make_servo(tmp_path, config="magg:\n  cleanup_grace_period: 300\n")
+    d = servo / "measure.d"
+    pidfile = tmp_path / "grandchild.pid"
+    write_driver(d, "cancellable", cancel="handle", progress=[[10, "started"]], sleep=60)
+    write_driver(d, "stubborn", cancel="ignore", info={"has_cancel": True, "version": "1"},
+                 progress=[[10, "started"]], sleep=60)
+    write_sh(d, "loadgen", "sleep 1000 &\necho $! > %s.tmp && mv %s.tmp %s\n"
+                           "echo '{\"progress\": 5}'\nwait" % ((pidfile,) * 3))
+    m = agent.start_measure(CMD, "app1", {"control": {"duration": 0}}, cwd=str(servo),
+                            env=aggregator_env(marker), timeout=SAFETY)
+    killed = []
+    started = set()
+
+    def on_progress(line, m):
+        started.add(line["message"].split(":")[0])
+        if started >= {"cancellable", "stubborn", "loadgen"} and not killed:
+            assert wait_until(pidfile.exists, 10)
+            m.send_signal(signal.SIGKILL)
+            killed.append(time.monotonic())
+            left = leftovers_after(marker, 1.0)
+            killed.append((time.monotonic() - killed[0], left))
+            raise StopReading()
+
+    try:
+        m.finish(on_progress=on_progress)
+    except StopReading:
+        pass
+    finally:
+        for stream in (m.proc.stdout, m.proc.stderr):
+            stream.close()
+    gone_after, left = killed[1]
+    print("SIGKILL to magg: every marked process gone after %.3f s" % gone_after)
+    assert left == []
+    assert not alive(int(pidfile.read_text()))
+    assert m.proc.wait(SAFETY) == -signal.SIGKILL
+
+
+class StopReading(Exception):
+    pass
