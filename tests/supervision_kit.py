@@ -148,19 +148,20 @@ if MODE == "--info":
 if MODE == "--describe":
     out(json.dumps({"status": "ok", "metrics": dict((m, {}) for m in P["metrics"])}) + "\n")
     sys.exit(0)
-request = json.loads(sys.stdin.read() or "{}")
+request = json.loads(sys.stdin.read() or "{}") if P["read_stdin"] else None
 '''
 
 
-def write_py(measure_d, name, body, has_cancel=False, metrics=(), **params):
+def write_py(measure_d, name, body, has_cancel=False, metrics=(), read_stdin=True,
+             **params):
     """A Python driver: --info/--describe answered, then `body` measures.
 
-    In body: P (has_cancel, metrics, params), request, out(), err(),
-    note(path, text), wait_for_file(path).
+    In body: P (has_cancel, metrics, params), request (stdin as JSON, unless
+    read_stdin is false), out(), err(), note(path, text), wait_for_file(path).
     """
     import textwrap
     os.makedirs(str(measure_d), exist_ok=True)
-    params.update(has_cancel=has_cancel, metrics=list(metrics))
+    params.update(has_cancel=has_cancel, metrics=list(metrics), read_stdin=read_stdin)
     text = (_shebang() + "\n" + PY_PRELUDE % {"params": json.dumps(params)}
             + textwrap.dedent(body))
     return _write_executable(os.path.join(str(measure_d), name), text)

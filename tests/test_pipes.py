@@ -113,6 +113,31 @@ out(json.dumps({"status": "ok", "metrics": {"input_bytes": {"value": len(request
     assert run.result["metrics"]["input_bytes"] == {"value": MIB}
 
 
+def test_driver_not_reading_its_input_holds_up_nobody(tmp_path, marker):
+    """magg writes stdin without blocking: a full input pipe stalls nothing."""
+    servo = make_servo(tmp_path)
+    release = tmp_path / "release"
+    write_py(servo / "measure.d", "sluggish", r'''
+wait_for_file(P["release"])
+out(json.dumps({"status": "ok", "metrics": {"got": {"value": len(sys.stdin.read())}}}) + "\n")
+''', metrics=["got"], read_stdin=False, release=str(release))
+    write_py(servo / "measure.d", "ticker", r'''
+out(json.dumps({"progress": 50, "message": "tick"}) + "\n")
+out(json.dumps({"status": "ok", "metrics": {}}) + "\n")
+''')
+
+    def on_progress(line, m):
+        if line["message"] in ("ticker: tick", "ticker: finished"):
+            release.write_text("go")
+
+    run = measure(servo, marker, {"metrics": ["got"], "control": {"load": "x" * MIB}},
+                  on_progress=on_progress)
+
+    assert run.ok, run
+    assert release.exists() and run.elapsed < 10, "the ticker's progress was held up"
+    assert run.result["metrics"]["got"]["value"] > MIB
+
+
 # -- a half line and a pause hold up nothing ---------------------------------
 
 PAUSED = r'''
@@ -207,7 +232,9 @@ out("\n" + json.dumps({"status": "ok", "metrics": {}}) + "\n")
     assert "1 of 2 drivers failed" in run.result["message"]
     assert "huge: failed: a stdout line is longer than 16 MiB" in run.result["message"]
     assert len(run.result["message"]) < 4096
-    assert int(rss.read_text().split()[-1]) < 64 * 1024, "peak RSS (KiB) over 64 MiB"
+    peak_kib = int(rss.read_text().split()[-1])
+    print("17 MiB stdout line: peak RSS %d KiB" % peak_kib)
+    assert peak_kib < 64 * 1024, "peak RSS %d KiB" % peak_kib
 
 
 # -- stderr --------------------------------------------------------------------
@@ -287,6 +314,7 @@ def test_50_mb_of_stderr_from_four_drivers_keeps_rss_low_and_errors_short(tmp_pa
     line_count = (1024 * 1024 // 101) * blocks + 2          # per driver
     written = (line_count - 2) * 101 + len(b"FIRST-LINE-noisy0\nLAST-LINE-noisy0\n")
     assert proc.returncode == 1 and final["status"] == "failed", final
+    print("4 x 50 MB of stderr: peak RSS %d KiB" % peak_kib)
     assert peak_kib < 64 * 1024, "peak RSS %d KiB" % peak_kib
     # Everything was passed on, each line with its driver's name in front.
     assert relayed >= 4 * (written + line_count * len("[noisy0] "))
