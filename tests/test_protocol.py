@@ -168,29 +168,45 @@ def test_drivers_of_a_round_run_at_the_same_time(servo, measure_d, tmp_path, mod
     assert run.ok, run
 
 
-def test_drivers_get_the_protocol_argv_cwd_and_environment_unchanged(servo, measure_d,
-                                                                      tmp_path):
+def test_drivers_get_the_protocol_argv_in_the_aggregators_cwd(servo, measure_d,
+                                                              tmp_path):
     log = str(tmp_path / "prom.log")
     write_driver(measure_d, "prom", describe={"cpu": {}}, record=log)
-    env = magg_env(MAGG_TEST_MARKER="kept as is", OPTUNE_IO_TIMEOUT="600")
-    assert info(servo, app=None, env=env)[0].ok
-    assert info(servo, env=env)[0].ok
-    assert describe(servo, env=env)[0].ok
-    assert measure(servo, {"metrics": ["cpu"]}, env=env)[0].ok
+    assert info(servo, app=None)[0].ok
+    assert info(servo)[0].ok
+    assert describe(servo)[0].ok
+    assert measure(servo, {"metrics": ["cpu"]})[0].ok
     starts = read_records(log, "start")
     argvs = [r["argv"][1:] for r in starts]
     assert argvs[:3] == [["--info"], ["--info", APP], ["--describe", APP]]
     # measure: --info and --describe (any order), then the measure call
     assert sorted(map(tuple, argvs[3:5])) == [("--describe", APP), ("--info", APP)]
     assert argvs[5:] == [[APP]]
-    for record in starts:
-        assert record["cwd"] == os.path.realpath(servo)
-        seen = dict(record["env"])
-        for key in ("LC_CTYPE",):      # Python's own locale coercion may add it
+    assert all(r["cwd"] == os.path.realpath(servo) for r in starts)
+
+
+def test_drivers_get_the_aggregators_environment_unchanged(servo, measure_d, tmp_path):
+    # A sh driver, so no Python in the driver edits what it was given; the C
+    # locale, so a Python aggregator would add LC_CTYPE if it did not take care.
+    dumps = str(tmp_path / "env")
+    os.mkdir(dumps)
+    sh_driver(measure_d, "envy", 'echo \'{"status": "ok", "metrics": {}}\'',
+              prelude='env -0 > "%s/$#-$1"' % dumps)
+    env = magg_env(MAGG_TEST_MARKER="kept as is", OPTUNE_IO_TIMEOUT="600", LANG="C")
+    for key in ("LC_ALL", "LC_CTYPE"):
+        env.pop(key, None)
+    assert info(servo, env=env)[0].ok
+    assert measure(servo, {"metrics": ["x"]}, env=env)[0].ok
+    files = sorted(os.listdir(dumps))
+    assert files == ["1-app1", "2---describe", "2---info"]
+    for name in files:
+        with open(os.path.join(dumps, name), "rb") as f:
+            entries = [e.decode("utf-8", "replace") for e in f.read().split(b"\0") if e]
+        seen = dict(e.split("=", 1) for e in entries)
+        for key in ("PWD", "OLDPWD", "SHLVL", "_"):    # the shell's own
             seen.pop(key, None)
-        expected = dict(env)
-        expected.pop("LC_CTYPE", None)
-        assert seen == expected
+            env.pop(key, None)
+        assert seen == env, name
 
 
 def test_driver_writing_its_result_in_pieces_without_newline_is_read_whole(servo,
