@@ -59,3 +59,11 @@ def test_stderr_is_prefixed_and_its_tail_reaches_the_outcome():
     c.returncode = 1
     outcome = c.finish()
     assert outcome.stderr_tail == b"one\ntw" and outcome.returncode == 1
+
+
+def test_a_half_line_cut_off_by_our_stop_is_not_blamed_on_the_driver():
+    c = child()
+    c.stdout(b'{"progress": 10, "mess')
+    c.stopping = True
+    assert c.stdout_closed() == []
+    assert c.problem is None
