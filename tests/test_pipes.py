@@ -7,8 +7,6 @@ import json
 import os
 import subprocess
 
-import pytest
-
 import agent
 from fakedriver import make_servo
 from supervision_kit import (CMD, StreamReader, aggregator_env, leftovers_after,
@@ -161,9 +159,6 @@ sys.exit(1)
 '''
 
 
-@pytest.mark.xfail(reason="bug: a stopped driver's unfinished last line is reported as its "
-                          "own failure (not JSON) instead of 'stopped' (see /work/bugs.md)",
-                   strict=True)
 def test_failure_while_a_driver_pauses_mid_line_stops_it_with_force_cancel(tmp_path, marker):
     servo = make_servo(tmp_path, config="magg:\n  force_cancel: true\n"
                                         "  cleanup_grace_period: 2\n")
