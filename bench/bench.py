@@ -68,6 +68,8 @@ FIRST_RUN_REPS, QUICK_FIRST_RUN_REPS = 5, 1
 WARM_REPS, QUICK_WARM_REPS = 21, 5
 
 TIME = "/usr/bin/time"                  # GNU time, for the RSS cross-check
+MARKER = "MAGG_BENCH_MARKER"             # in every child's environment, see settle()
+SETTLE_TIMEOUT = 30                     # seconds to wait for stragglers
 RSS_SAMPLE_INTERVAL = 0.002             # seconds between /proc/PID/status reads
 RUN_TIMEOUT = 600                       # seconds: no scenario should come near
 PROGRESS_TIMEOUT = 30
@@ -239,6 +241,30 @@ class Runner(object):
     def __init__(self, python, env):
         self.python = python
         self.env = env
+        self.marker = ("%s=%d" % (MARKER, os.getpid())).encode()
+        self.env[MARKER] = str(os.getpid())
+        self.stragglers = 0
+
+    def settle(self):
+        """Wait until no process started by this bench is left, untimed.
+
+        Every child carries MARKER in its environment, and so do its
+        descendants (magg's drivers and watchdog). A process still running
+        after its parent exited (a leak, or work finishing late) would steal
+        CPU from the next, differently timed run; waiting here keeps the
+        alternating runs apart, and the count is reported.
+        """
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        seen = False
+        while time.monotonic() < deadline:
+            if not marked_pids(self.marker):
+                return
+            if not seen:
+                self.stragglers += 1
+                seen = True
+            time.sleep(0.01)
+        fail("processes with %s still run %d s after their run ended: %s"
+             % (self.marker.decode(), SETTLE_TIMEOUT, marked_pids(self.marker)))
 
     def magg(self, *args):
         return [self.python, "./measure"] + list(args)
@@ -265,9 +291,25 @@ class Runner(object):
             for handle in (stdin, stdout, stderr):
                 if handle is not subprocess.DEVNULL:
                     handle.close()
+        self.settle()
         if expect is not None:
             check_status(stdout_path, stderr_path, expect, argv, cwd)
         return elapsed
+
+
+def marked_pids(marker):
+    """Pids whose environment holds marker (NAME=VALUE, as bytes)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/environ" % entry, "rb") as handle:
+                if marker + b"\0" in handle.read():
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
 
 
 def last_json_line(path):
@@ -432,6 +474,7 @@ def run_sampling_rss(runner, argv, cwd, stdin_path, stdout_path, time_path):
         proc.returncode = 0
         done.set()
         sampler.join()
+    runner.settle()
     check_status(stdout_path, None, "ok", argv, cwd)
     time_kib = None
     if timed:
@@ -538,6 +581,7 @@ def cancel(runner, base, reps):
         latencies.append(time.perf_counter() - start)
         proc.returncode = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
         proc.stdout.close()
+        runner.settle()
         codes.append(proc.returncode)
         final = json.loads(bytes(buffer).splitlines()[-1].decode())
         if final.get("reason") != "cancelled":
@@ -674,9 +718,8 @@ def render(results):
     out = [
         "magg benchmark, %s%s" % (m["date"], " (--quick)" if s["quick"] else ""),
         "machine: %s; %s CPUs: %s" % (m["uname"], m["nproc"], m["cpu_model"]),
-        "load average at start %s, at end %s (other work on the machine adds noise)"
-        % (" ".join("%.2f" % x for x in m["loadavg_at_start"]),
-           " ".join("%.2f" % x for x in m["loadavg_at_end"])),
+        "load average before the run: %s (other work on the machine adds noise)"
+        % " ".join("%.2f" % x for x in m["loadavg_at_start"]),
         "interpreter (every row): %s (Python %s), PYTHONDONTWRITEBYTECODE=%s"
         % (m["python"], m["python_version"], m["PYTHONDONTWRITEBYTECODE"] or "unset"),
         "artifact: %s sha256 %s, run as `%s`"
@@ -719,7 +762,9 @@ def render(results):
           "<= " + fmt_value(t["limit"], t["unit"]), "met" if t["met"] else "MISSED"]
          for t in results["targets"]],
         ["target", "value", "limit", "verdict"]))
-    out += ["", "RSS: " + n["rss_method"] + "."]
+    out += ["", "RSS: " + n["rss_method"] + ".",
+            "Runs after which a process of the run was still alive (waited for, "
+            "untimed, before the next run): %d" % s["runs_with_stragglers"]]
     return "\n".join(out)
 
 
@@ -787,6 +832,7 @@ def main(argv=None):
             runner, base, QUICK_FIRST_RUN_REPS if quick else FIRST_RUN_REPS,
             QUICK_WARM_REPS if quick else WARM_REPS)
     results["machine"]["loadavg_at_end"] = os.getloadavg()
+    results["settings"]["runs_with_stragglers"] = runner.stragglers
     results["targets"] = judge(results)
     text = render(results)
     print(text)
