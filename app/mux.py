@@ -216,13 +216,9 @@ class Round(object):
         if child.fds[fd] == "stdin":
             self.feed(child, fd)
             return
-        try:
-            data = os.read(fd, READ_SIZE)
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError:
-            data = b""
-        self.on_data(child, fd, data)
+        data = read_some(fd)
+        if data is not None:
+            self.on_data(child, fd, data)
 
     def on_data(self, child, fd, data):
         if not data:
@@ -235,12 +231,9 @@ class Round(object):
     def drain(self, child, fd):
         """Read what an exited driver left in a pipe, then close it."""
         for _ in range(DRAIN_READS):
-            try:
-                data = os.read(fd, READ_SIZE)
-            except (BlockingIOError, InterruptedError):
+            data = read_some(fd)
+            if data is None:
                 break
-            except OSError:
-                data = b""
             self.on_data(child, fd, data)
             if not data:
                 return
@@ -366,6 +359,16 @@ class Round(object):
                     except ChildProcessError:
                         pass
         self.poller = None
+
+
+def read_some(fd):
+    """Up to READ_SIZE bytes; b"" at end of file (or a broken pipe), None if none yet."""
+    try:
+        return os.read(fd, READ_SIZE)
+    except (BlockingIOError, InterruptedError):
+        return None
+    except OSError:
+        return b""
 
 
 def write_stderr(data):
