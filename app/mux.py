@@ -134,6 +134,7 @@ class Round(object):
         if self.settings.report is not None:
             self.next_beat = now + self.settings.heartbeat
             self.at(self.next_beat, "beat")
+        self.take_signals()         # one that came before this round started
         for child in self.children:
             if self.stop_cause is not None:
                 child.stopping = True       # never started: stopped before its turn

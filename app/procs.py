@@ -176,14 +176,19 @@ def reap():
             done.append((pid, os.WEXITSTATUS(status)))
 
 
-# Per driver: stdin, stdout and stderr pipes (2 ends each while spawning),
-# plus the aggregator's own descriptors and the watchdog.
-FDS_PER_DRIVER = 6
-FDS_RESERVED = 32
+# Per driver run: our ends of its stdin, stdout and stderr pipes; plus the
+# child's three ends while one driver is being started, and our own
+# descriptors (std streams, wakeup pipe, watchdog, poll, imports).
+FDS_PER_DRIVER = 3
+FDS_RESERVED = 3 + 32
 
 
 def ensure_fd_limit(drivers):
-    """Raise the soft RLIMIT_NOFILE toward the hard one when drivers need it."""
+    """Raise the soft RLIMIT_NOFILE toward the hard one when drivers need it.
+
+    drivers: the number of driver runs in one round (--info and --describe
+    run together, so that round counts every driver twice).
+    """
     needed = drivers * FDS_PER_DRIVER + FDS_RESERVED
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != resource.RLIM_INFINITY and soft < needed:
