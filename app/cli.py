@@ -139,9 +139,10 @@ def dispatch(command, app_id, inbox):
 
 def run(argv):
     """The whole program; returns the exit code."""
-    from app.procs import SignalInbox, undo_locale_coercion
+    from app.procs import SignalInbox, ensure_std_fds, undo_locale_coercion
     inbox = None
     try:
+        ensure_std_fds()
         inbox = SignalInbox()
         undo_locale_coercion()
         command, app_id = parse_args(argv)

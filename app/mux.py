@@ -27,6 +27,7 @@ READ_SIZE = 65536
 # Enough reads to empty a pipe left by an exited driver, yet finite when a
 # grandchild that shares the pipe keeps writing.
 DRAIN_READS = 64
+SPAWN_BATCH = 16
 HEARTBEAT = 30.0
 
 Job = collections.namedtuple("Job", "name argv stdin has_cancel")
@@ -70,6 +71,7 @@ class Round(object):
         self.stop_cause = None
         self.progress = Progress([c.job.name for c in self.children])
         self.next_beat = None
+        self.waiting = collections.deque(self.children)
 
     # -- timers -------------------------------------------------------------
 
@@ -124,7 +126,7 @@ class Round(object):
 
     # -- starting -----------------------------------------------------------
 
-    def start(self):
+    def begin(self):
         procs.ensure_fd_limit(len(self.children))
         self.poller.register(self.inbox.fd, select.POLLIN)
         self.by_fd[self.inbox.fd] = None
@@ -135,20 +137,29 @@ class Round(object):
             self.next_beat = now + self.settings.heartbeat
             self.at(self.next_beat, "beat")
         self.take_signals()         # one that came before this round started
-        for child in self.children:
-            if self.stop_cause is not None:
-                child.stopping = True       # never started: stopped before its turn
-                child.finish()
-                continue
-            self.spawn(child)
-            self.take_signals()
+
+    def start_some(self):
+        """Start the next SPAWN_BATCH drivers; none once a stop has begun.
+
+        Starting in batches, with a poll pass between them, lets short
+        drivers finish and close their pipes meanwhile: every open
+        descriptor makes the next exec slower.
+        """
+        for _ in range(min(SPAWN_BATCH, len(self.waiting))):
+            self.spawn(self.waiting.popleft())
+        self.watchdog.flush()
+        self.take_signals()
+        while self.stop_cause is not None and self.waiting:
+            child = self.waiting.popleft()
+            child.stopping = True       # never started: stopped before its turn
+            child.finish()
 
     def spawn(self, child):
         stdin_r, stdin_w = os.pipe()
         stdout_r, stdout_w = os.pipe()
         stderr_r, stderr_w = os.pipe()
         try:
-            proc = procs.spawn(child.job.argv, stdin_r, stdout_w, stderr_w)
+            pid = procs.spawn(child.job.argv, stdin_r, stdout_w, stderr_w)
         except OSError as err:
             for fd in (stdin_w, stdout_r, stderr_r):
                 os.close(fd)
@@ -157,14 +168,10 @@ class Round(object):
             return
         finally:
             for fd in (stdin_r, stdout_w, stderr_w):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-        proc.returncode = 0   # reaped here, by waitpid(-1); Popen must not wait
-        child.pid = proc.pid
-        self.by_pid[proc.pid] = child
-        self.watchdog.add(proc.pid)
+                os.close(fd)
+        child.pid = pid
+        self.by_pid[pid] = child
+        self.watchdog.add(pid)
         self.live += 1
         if len(child.stdin_view):
             self.watch(child, stdin_w, "stdin", POLL_OUT)
@@ -197,10 +204,14 @@ class Round(object):
     def run(self):
         """(outcomes in job order, StopCause or None)."""
         try:
-            self.start()
-            while self.live:
-                events = self.poller.poll(self.poll_timeout(time.monotonic()))
-                for fd, mask in events:
+            self.begin()
+            while True:
+                if self.waiting:
+                    self.start_some()
+                if not (self.live or self.waiting):
+                    break
+                timeout = 0 if self.waiting else self.poll_timeout(time.monotonic())
+                for fd, mask in self.poller.poll(timeout):
                     child = self.by_fd.get(fd, False)
                     if child is None:
                         self.inbox.drain()
@@ -209,6 +220,7 @@ class Round(object):
                     elif child is not False:
                         self.on_ready(child, fd, mask)
                 self.fire_timers(time.monotonic())
+                self.watchdog.flush()
         finally:
             self.abandon()
         return [c.outcome for c in self.children], self.stop_cause

@@ -12,24 +12,28 @@ import errno
 import os
 import resource
 import signal
-import subprocess
 
 from app import MaggError
 
 STOP_SIGNALS = (signal.SIGUSR1, signal.SIGTERM, signal.SIGINT)
 
 # add PGID / del PGID / end. On end of file (the aggregator is gone) kill
-# every group still listed.
+# every group added and not deleted since. Each message costs O(1); the
+# set difference is computed once, at the end. A pid reused by a later
+# driver leaves the deleted list again when it is added.
 _WATCHDOG = r"""
-groups=' '
+adds=' ' dels=' '
 while read -r cmd pg; do
   case $cmd in
-    add) groups="$groups$pg " ;;
-    del) case $groups in *" $pg "*) groups="${groups% $pg *} ${groups#* $pg }" ;; esac ;;
+    add) adds="$adds$pg "
+         case $dels in *" $pg "*) dels="${dels%% $pg *} ${dels#* $pg }" ;; esac ;;
+    del) dels="$dels$pg " ;;
     end) exit 0 ;;
   esac
 done
-for pg in $groups; do kill -9 -$pg 2>/dev/null; done
+for pg in $adds; do
+  case $dels in *" $pg "*) ;; *) kill -9 -$pg 2>/dev/null ;; esac
+done
 """
 
 
@@ -52,45 +56,98 @@ def undo_locale_coercion():
 
 
 def spawn(argv, stdin_fd, stdout_fd, stderr_fd):
-    """Start one driver in a new session; returns the Popen (never waited on).
+    """Start one driver in a session of its own; returns its pid.
 
-    close_fds is off because every descriptor the aggregator opens is
-    non-inheritable already; closing thousands of them in each child would
-    make starting 1000 drivers quadratic.
+    os.posix_spawn (Python 3.8+) starts a child without waiting on a status
+    pipe as subprocess.Popen does, which makes starting 1000 drivers
+    markedly faster. SIGPIPE and SIGXFSZ, which Python ignores, are reset
+    for the child as Popen's restore_signals would.
     """
-    return subprocess.Popen(argv, stdin=stdin_fd, stdout=stdout_fd, stderr=stderr_fd,
+    global _posix_spawn_ok
+    if _posix_spawn_ok:
+        try:
+            return os.posix_spawn(
+                argv[0], argv, os.environ, setsid=True,
+                setsigdef=(signal.SIGPIPE, signal.SIGXFSZ),
+                file_actions=[(os.POSIX_SPAWN_DUP2, stdin_fd, 0),
+                              (os.POSIX_SPAWN_DUP2, stdout_fd, 1),
+                              (os.POSIX_SPAWN_DUP2, stderr_fd, 2)])
+        except NotImplementedError:     # no POSIX_SPAWN_SETSID in this libc
+            _posix_spawn_ok = False
+    return _popen(argv, stdin_fd, stdout_fd, stderr_fd)
+
+
+_posix_spawn_ok = hasattr(os, "posix_spawn")
+
+
+def _popen(argv, stdin_fd, stdout_fd, stderr_fd):
+    """The portable way, for Python 3.6 and 3.7.
+
+    close_fds is off because every descriptor magg opens is non-inheritable
+    already; closing thousands of them in each child would be quadratic.
+    """
+    import subprocess
+    proc = subprocess.Popen(argv, stdin=stdin_fd, stdout=stdout_fd, stderr=stderr_fd,
                             close_fds=False, start_new_session=True)
+    proc.returncode = 0     # reaped by reap(), with waitpid(-1): Popen must not wait
+    return proc.pid
+
+
+def ensure_std_fds():
+    """Open /dev/null on a closed fd 0, 1 or 2.
+
+    Pipes would otherwise get those numbers, and a driver would be handed
+    the wrong stream.
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
 
 
 class Watchdog(object):
-    """Kills the listed driver groups if the aggregator dies without saying end."""
+    """Kills the listed driver groups if the aggregator dies without saying end.
+
+    Messages are queued and written by flush(), once per batch of spawns
+    or loop pass, not once per driver.
+    """
 
     def __init__(self):
         read_end, self._write_end = os.pipe()
+        null = os.open(os.devnull, os.O_WRONLY)
         try:
-            self._proc = subprocess.Popen(["/bin/sh", "-c", _WATCHDOG], stdin=read_end,
-                                          close_fds=False, start_new_session=True)
+            self.pid = spawn(["/bin/sh", "-c", _WATCHDOG], read_end, null, null)
         finally:
             os.close(read_end)
-        self.pid = self._proc.pid
-
-    def _say(self, line):
-        try:
-            os.write(self._write_end, line.encode("ascii"))
-        except OSError:
-            pass  # the watchdog is gone; the aggregator stops drivers itself
+            os.close(null)
+        self._queue = []
 
     def add(self, pgid):
-        self._say("add %d\n" % pgid)
+        self._queue.append("add %d\n" % pgid)
 
     def forget(self, pgid):
-        self._say("del %d\n" % pgid)
+        self._queue.append("del %d\n" % pgid)
+
+    def flush(self):
+        if self._queue and self._write_end is not None:
+            data = "".join(self._queue).encode("ascii")
+            del self._queue[:]
+            try:
+                while data:
+                    data = data[os.write(self._write_end, data):]
+            except OSError:
+                pass    # the watchdog is gone; the aggregator stops drivers itself
 
     def close(self, normal=True):
         """normal: nothing left to kill; otherwise let it kill what it knows."""
         if self._write_end is not None:
             if normal:
-                self._say("end\n")
+                self._queue.append("end\n")
+            self.flush()
             os.close(self._write_end)
             self._write_end = None
 
