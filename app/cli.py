@@ -7,7 +7,6 @@ is "ok", and tracebacks go to stderr only.
 
 import json
 import sys
-import traceback
 
 from app import MaggError, __version__
 
@@ -152,6 +151,7 @@ def run(argv):
         final = {"status": err.status, "message": err.message, "reason": err.reason}
         code = err.exit_code if err.status != "ok" else EXIT_FAILED
     except Exception as err:   # a bug in magg: still one JSON line, trace on stderr
+        import traceback       # not on the start path: only a bug needs it
         traceback.print_exc(file=sys.stderr)
         final = {"status": "failed", "reason": "internal-error",
                  "message": "internal error in magg %s: %s: %s"

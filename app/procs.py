@@ -63,11 +63,13 @@ def spawn(argv, stdin_fd, stdout_fd, stderr_fd):
     markedly faster. SIGPIPE and SIGXFSZ, which Python ignores, are reset
     for the child as Popen's restore_signals would.
     """
-    global _posix_spawn_ok
+    global _posix_spawn_ok, _environment
     if _posix_spawn_ok:
         try:
+            if _environment is None:
+                _environment = dict(os.environb)
             return os.posix_spawn(
-                argv[0], argv, os.environ, setsid=True,
+                argv[0], argv, _environment, setsid=True,
                 setsigdef=(signal.SIGPIPE, signal.SIGXFSZ),
                 file_actions=[(os.POSIX_SPAWN_DUP2, stdin_fd, 0),
                               (os.POSIX_SPAWN_DUP2, stdout_fd, 1),
@@ -78,6 +80,9 @@ def spawn(argv, stdin_fd, stdout_fd, stderr_fd):
 
 
 _posix_spawn_ok = hasattr(os, "posix_spawn")
+# os.environ as a plain dict, converted once: handing posix_spawn the
+# os.environ mapping itself re-encodes every variable for every driver.
+_environment = None
 
 
 def _popen(argv, stdin_fd, stdout_fd, stderr_fd):
