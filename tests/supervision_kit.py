@@ -19,7 +19,12 @@ import pytest
 from fakedriver import _shebang, _write_executable
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CMD = [sys.executable, "-m", "app"]
+# MAGG_TEST_PYTHON runs the aggregator on another interpreter (see
+# test_old_pythons.py); PyYAML then comes from the build's staging dir.
+AGGREGATOR_PYTHON = os.environ.get("MAGG_TEST_PYTHON") or sys.executable
+CMD = [AGGREGATOR_PYTHON, "-m", "app"]
+PYTHONPATH = (REPO if AGGREGATOR_PYTHON == sys.executable
+              else os.pathsep.join([REPO, os.path.join(REPO, "build", "site-packages")]))
 MARKER_VAR = "MAGG_TEST_MARKER"
 
 
@@ -27,7 +32,8 @@ def aggregator_env(marker, **extra):
     """The environment for one aggregator run: app importable, marker set."""
     env = dict(os.environ)
     env.pop("OPTUNE_IO_TIMEOUT", None)
-    env["PYTHONPATH"] = REPO
+    env.pop("MAGG_TEST_PYTHON", None)
+    env["PYTHONPATH"] = PYTHONPATH
     env[MARKER_VAR] = marker
     env.update(extra)
     return env
