@@ -8,13 +8,8 @@ is "ok", and tracebacks go to stderr only.
 import json
 import sys
 
-from app import MaggError, __version__
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_CANCELLED = 3
-EXIT_INTERNAL = 70
+from app import (EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, MaggError,
+                 __version__)
 
 USAGE = "usage: measure [--info [APP_ID] | --describe APP_ID | --plan APP_ID | APP_ID]"
 

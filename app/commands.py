@@ -10,7 +10,7 @@ import os
 import sys
 import time
 
-from app import MaggError, __version__, merge, plan
+from app import EXIT_CANCELLED, MaggError, __version__, merge, plan
 from app.mux import HEARTBEAT, Job, Round, Settings
 from app.procs import Watchdog
 from app.request import parse_request
@@ -65,44 +65,42 @@ class Session(object):
             stopped = [o.name for o in outcomes if o.stopped]
             raise MaggError("%s; stopped drivers: %s" % (
                 stop.message, ", ".join(stopped) or "none"),
-                reason="cancelled", exit_code=3)
+                reason="cancelled", exit_code=EXIT_CANCELLED)
         if stop is not None and stop.reason == "timeout":
             raise MaggError(stop.message, reason="timeout")
         return outcomes
 
-    def query(self, with_info, describe_app, report=None):
+    def query(self, info_args, describe_app, report=None):
         """(--info outcomes, --describe outcomes) from one concurrent round.
 
+        info_args: what follows --info ([] or [APP_ID]), None for no --info;
+        describe_app: the APP_ID for --describe, None for no --describe;
         report: for measure, heartbeats keep the agent from taking a slow
         --describe round for a hung aggregator.
         """
-        jobs = []
-        if with_info is not False:
-            extra = [with_info] if with_info else []
-            jobs += [Job(d.name, [d.path, "--info"] + extra, b"", False)
-                     for d in self.drivers]
-        if describe_app is not None:
-            jobs += [Job(d.name, [d.path, "--describe", describe_app], b"", False)
-                     for d in self.drivers]
-        outcomes = self.run(jobs, self.settings(report=report))
-        infos = outcomes[:len(self.drivers)] if with_info is not False else []
-        descs = outcomes[len(infos):]
+        infos = [] if info_args is None else [
+            Job(d.name, [d.path, "--info"] + info_args, b"", False) for d in self.drivers]
+        descs = [] if describe_app is None else [
+            Job(d.name, [d.path, "--describe", describe_app], b"", False)
+            for d in self.drivers]
+        outcomes = self.run(infos + descs, self.settings(report=report))
+        infos, descs = outcomes[:len(infos)], outcomes[len(infos):]
         merge.check_round(infos, False, "--info")
         merge.check_round(descs, True, "--describe")
         return infos, descs
 
     def info(self, app_id):
-        infos, _ = self.query(app_id, None)
+        infos, _ = self.query([app_id] if app_id else [], None)
         return merge.merge_info(infos, self.config.force_cancel, __version__)
 
     def describe(self, app_id):
-        _, descs = self.query(False, app_id)
+        _, descs = self.query(None, app_id)
         return {"status": "ok", "metrics": merge.merge_describe(descs)}
 
     def prepare(self, app_id, text, report=None):
         """Everything measure decides before it starts: the request, inputs, limit."""
         request = parse_request(text)
-        infos, descs = self.query(app_id, app_id if request.names else None, report)
+        infos, descs = self.query([app_id], app_id if request.names else None, report)
         descriptions = None
         if descs:
             merge.merge_describe(descs)     # refuses a metric with two owners
@@ -166,5 +164,5 @@ class Session(object):
         return result
 
     def versions(self):
-        infos, _ = self.query(None, None)
+        infos, _ = self.query([], None)
         return {o.name: o.result.get("version") for o in infos}

@@ -48,8 +48,7 @@ def driver_failure(outcome, needs_status):
     status = result.get("status") if isinstance(result, dict) else None
     text = result.get("message") if isinstance(result, dict) else None
     if outcome.returncode != 0:
-        if status in (None, "ok"):
-            status = "failed"
+        status = "failed" if status in (None, "ok") else str(status)
         message = describe_exit(outcome.returncode)
         if text:
             message = "%s (%s)" % (text, message)
