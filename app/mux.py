@@ -69,6 +69,7 @@ class Round(object):
         self.timers = []
         self.seq = itertools.count()
         self.stop_cause = None
+        self.signalled = False
         self.progress = Progress([c.job.name for c in self.children])
         self.next_beat = None
         self.waiting = collections.deque(self.children)
@@ -89,8 +90,7 @@ class Round(object):
             getattr(self, "on_" + kind)(child, now)
 
     def on_deadline(self, child, now):
-        running = [c.name for c in self.children
-                   if c.running]
+        running = [c.name for c in self.children if c.running]
         message = "%s; still running: %s" % (self.settings.deadline_message,
                                              ", ".join(running) or "none")
         self.stop_all(StopCause("timeout", message, None))
@@ -318,7 +318,6 @@ class Round(object):
         if not child.stopping and self.settings.is_failure(child.outcome):
             self.on_failure(child)
 
-
     def on_failure(self, child):
         if self.settings.cancel_on_failure:
             self.stop_all(StopCause("failed", "driver %s failed" % child.name, None))
@@ -327,21 +326,22 @@ class Round(object):
         signum = self.inbox.take()
         while signum is not None:
             name = signal.Signals(signum).name
-            if self.stop_cause is not None and self.stop_cause.reason == "cancelled":
+            if self.signalled:
                 self.kill_all()        # asked twice: no more grace
+            self.signalled = True
             self.stop_all(StopCause("cancelled", "cancelled by %s" % name, name))
             signum = self.inbox.take()
 
     def stop_all(self, cause):
         if self.stop_cause is None:
             self.stop_cause = cause
-            # Once is enough: no driver starts after this (see start()).
+            # Once is enough: no driver starts after this (see start_some()).
             for child in self.children:
                 self.stop(child)
 
     def stop(self, child):
         """The stop sequence, step one: SIGUSR1 if it can cancel, else SIGTERM."""
-        if child.pid is None or child.returncode is not None or child.stopping:
+        if not child.running or child.stopping:
             return
         child.stopping = True
         procs.send(child.pid, signal.SIGUSR1 if child.job.has_cancel else signal.SIGTERM)

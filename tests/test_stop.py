@@ -335,3 +335,29 @@ def test_no_driver_or_grandchild_outlives_magg_killed_with_sigkill(tmp_path, mar
 
 class StopReading(Exception):
     pass
+
+
+def test_a_second_signal_to_magg_skips_the_cleanup_grace_period(tmp_path, marker):
+    servo = make_servo(tmp_path, config="magg:\n  cleanup_grace_period: 300\n")
+    signals = tmp_path / "signals"
+    write_py(servo / "measure.d", "stubborn", SIGNALLED, has_cancel=True,
+             signals=str(signals), ready=str(tmp_path / "ready"), obey=False)
+    m = agent.start_measure(CMD, "app1", {"control": {"duration": 0}}, cwd=str(servo),
+                            env=aggregator_env(marker), timeout=SAFETY)
+    second = []
+
+    def on_progress(line, m):
+        if not second:
+            m.send_signal(signal.SIGTERM)
+            # the polite SIGUSR1 reached the driver, which ignores it: ask again
+            assert wait_until(lambda: signals_received(signals), 10)
+            second.append(time.monotonic())
+            m.send_signal(signal.SIGTERM)
+
+    run = m.finish(on_progress=on_progress)
+    took = time.monotonic() - second[0]
+
+    assert [name for name, _ in signals_received(signals)] == ["SIGUSR1"]
+    assert run.result["reason"] == "cancelled", run
+    assert took < 5, "the second signal waited for cleanup_grace_period (300 s)"
+    assert leftovers_after(marker, 1.0) == []
