@@ -146,6 +146,8 @@ class Round(object):
         descriptor makes the next exec slower.
         """
         for _ in range(min(SPAWN_BATCH, len(self.waiting))):
+            if self.stop_cause is not None:
+                break       # a driver that could not start stopped the round
             self.spawn(self.waiting.popleft())
         self.watchdog.flush()
         self.take_signals()

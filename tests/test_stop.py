@@ -361,3 +361,24 @@ def test_a_second_signal_to_magg_skips_the_cleanup_grace_period(tmp_path, marker
     assert run.result["reason"] == "cancelled", run
     assert took < 5, "the second signal waited for cleanup_grace_period (300 s)"
     assert leftovers_after(marker, 1.0) == []
+
+
+def test_a_driver_that_cannot_start_stops_the_round_before_later_drivers_start(
+        tmp_path, marker):
+    servo = make_servo(tmp_path)
+    d = servo / "measure.d"
+    # answers --info, then loses its executable bit: the measure round cannot start it
+    write_sh(d, "a-vanishing", "", has_cancel=True)
+    (d / "a-vanishing").write_text(
+        '#!/bin/sh\necho \'{"has_cancel": true, "version": "1"}\'\nchmod a-x "$0"\n')
+    records = tmp_path / "records"
+    write_driver(d, "b-later", record=str(records))
+
+    run = measure(servo, marker)
+
+    assert run.returncode != 0
+    assert "a-vanishing" in run.result["message"], run.result
+    assert "cannot start" in run.result["message"], run.result
+    # cancel is allowed (both have has_cancel), so b-later, next in the same
+    # batch, is never started for measuring
+    assert [r["argv"][1:] for r in read_records(records, "start")] == [["--info", "app1"]]
