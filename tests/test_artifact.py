@@ -10,7 +10,6 @@ records the environment it was given.
 import hashlib
 import json
 import os
-import re
 import shutil
 import stat
 import subprocess
