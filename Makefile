@@ -23,7 +23,7 @@ dist: $(STAMP)
 	$(VPY) build.py
 
 test: $(STAMP) dist
-	$(VPY) -m pytest -q tests
+	$(VPY) -m pytest -q -rs tests
 
 demo: dist
 	$(VPY) examples/demo.py
