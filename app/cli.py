@@ -108,7 +108,7 @@ def dispatch(command, app_id, inbox):
         return {"status": "ok"}
     text = read_stdin() if command in ("measure", "plan") else None
     config = load_config()
-    session = Session(config, discover(), inbox)
+    session = Session(config, discover(itself=sys.argv[0]), inbox)
     normal = False
     try:
         if command == "info":

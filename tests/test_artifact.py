@@ -185,6 +185,18 @@ def test_symlink_and_python3_measure(artifact, tmp_path):
     check_all_commands(["python3", "measure"], servo, env)
 
 
+def test_magg_refuses_to_run_itself_as_a_driver(artifact, tmp_path):
+    servo = make_servo(tmp_path, artifact, {"d1": DRIVER})
+    (servo / "measure.d" / "again").symlink_to(servo / "measure")
+    env = base_env(tmp_path / "home", os.path.dirname(sys.executable))
+    proc = subprocess.run(["./measure", "--info", "APP"], cwd=str(servo), env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=60)
+    final = json.loads(proc.stdout.splitlines()[-1])
+    assert proc.returncode != 0 and final["status"] == "failed"
+    assert "measure.d/again is this aggregator itself" in final["message"]
+
+
 def test_shiv_root_is_honoured(artifact, tmp_path):
     servo = make_servo(tmp_path, artifact, {"d1": DRIVER})
     env = base_env(tmp_path / "home", os.path.dirname(sys.executable))
