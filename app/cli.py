@@ -8,8 +8,7 @@ is "ok", and tracebacks go to stderr only.
 import json
 import sys
 
-from app import (EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, MaggError,
-                 __version__)
+from app import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, MaggError, __version__
 
 USAGE = "usage: measure [--info [APP_ID] | --describe APP_ID | --plan APP_ID | APP_ID]"
 
@@ -144,7 +143,7 @@ def run(argv):
         return EXIT_OK
     except MaggError as err:
         final = {"status": err.status, "message": err.message, "reason": err.reason}
-        code = err.exit_code if err.status != "ok" else EXIT_FAILED
+        code = err.exit_code
     except Exception as err:   # a bug in magg: still one JSON line, trace on stderr
         import traceback       # not on the start path: only a bug needs it
         traceback.print_exc(file=sys.stderr)

@@ -77,8 +77,7 @@ def _short(obj, limit=200):
 
 
 def stderr_excerpt(tail):
-    text = tail[-STDERR_IN_MESSAGE:].decode("utf-8", "replace").rstrip()
-    return text
+    return tail[-STDERR_IN_MESSAGE:].decode("utf-8", "replace").rstrip()
 
 
 def failures_error(failures, outcomes, what):
@@ -94,8 +93,8 @@ def failures_error(failures, outcomes, what):
         if excerpt:
             lines.append("  stderr (last %d bytes): %s" % (
                 STDERR_IN_MESSAGE, excerpt.replace("\n", "\n    ")))
-    stopped = [o.name for o in outcomes if o.stopped
-               and o.name not in {f.name for f in failures}]
+    failed = {f.name for f in failures}
+    stopped = [o.name for o in outcomes if o.stopped and o.name not in failed]
     if stopped:
         lines.append("stopped: %s" % ", ".join(stopped))
     statuses = {f.status for f in failures}
