@@ -1,4 +1,4 @@
-"""One driver's run as the poll loop sees it: bytes in, events out.
+"""One driver's run as the supervisor sees it: bytes in, meaning out (pure).
 
 No file descriptor is touched here, so the protocol side of a driver (what
 counts as a progress line, a result, a failure) is tested without processes.
@@ -6,6 +6,7 @@ counts as a progress line, a result, a failure) is tested without processes.
 
 import json
 
+from app import messages
 from app.lines import LineSplitter, LineTooLong, StderrRelay
 from app.merge import Outcome
 
@@ -16,21 +17,18 @@ class Child(object):
     def __init__(self, job):
         self.job = job
         self.name = job.name
-        self.pid = None
-        self.fds = {}                 # fd -> "stdin" | "stdout" | "stderr"; mux.py owns them
-        self.stdin_view = memoryview(job.stdin or b"")
+        self.started = False
         self.lines = LineSplitter()
         self.relay = StderrRelay(job.name)
         self.result = None
         self.problem = None
         self.stopping = False
         self.returncode = None
-        self.io_deadline = None
         self.outcome = None
 
     @property
     def running(self):
-        return self.pid is not None and self.returncode is None
+        return self.started and self.returncode is None
 
     def stdout(self, data):
         """Events from a chunk of stdout: ("progress", obj) or ("failed", None)."""
@@ -58,9 +56,8 @@ class Child(object):
             if not isinstance(obj, dict):
                 if self.stopping:
                     continue    # cut off by our own stop: not the driver's fault
-                shown = line[:200].decode("utf-8", "replace")
-                events += self.fail("printed a stdout line that is not a JSON object: %r"
-                                    % shown)
+                events += self.fail(messages.not_json(
+                    line[:messages.SHORT].decode("utf-8", "replace")))
             elif "progress" in obj:
                 events.append(("progress", obj))
             else:

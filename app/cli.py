@@ -5,10 +5,11 @@ one JSON object with a status, the exit code is 0 exactly when that status
 is "ok", and tracebacks go to stderr only.
 """
 
-import json
+import os
 import sys
 
 from app import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, MaggError, __version__
+from app.stdio import emit, ensure_std_fds, write_stderr
 
 USAGE = "usage: measure [--info [APP_ID] | --describe APP_ID | --plan APP_ID | APP_ID]"
 
@@ -78,15 +79,6 @@ def parse_args(argv):
     return "measure", first
 
 
-def emit(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
-
-
-def emit_progress(percent, message):
-    emit({"progress": percent, "message": message})
-
-
 def read_stdin():
     data = sys.stdin.buffer.read() if sys.stdin is not None else b""
     try:
@@ -99,15 +91,15 @@ def read_stdin():
 def dispatch(command, app_id, inbox):
     """Run one command; returns the final object (status ok)."""
     from app.commands import Session
-    from app.config import load_config
+    from app.config import load_settings
     from app.drivers import discover
 
     if command == "help":
         sys.stdout.write(HELP % {"version": __version__, "usage": USAGE})
         return {"status": "ok"}
     text = read_stdin() if command in ("measure", "plan") else None
-    config = load_config()
-    session = Session(config, discover(itself=sys.argv[0]), inbox)
+    settings = load_settings(os.environ)
+    session = Session(settings, discover(itself=sys.argv[0]), inbox, emit, write_stderr)
     normal = False
     try:
         if command == "info":
@@ -123,7 +115,7 @@ def dispatch(command, app_id, inbox):
                 sys.stdout.write("  %s %s\n" % (name, version))
             result = {"status": "ok", "version": __version__, "drivers": drivers}
         else:
-            result = session.measure(app_id, text, emit_progress)
+            result = session.measure(app_id, text)
         normal = True
         return result
     finally:
@@ -132,7 +124,8 @@ def dispatch(command, app_id, inbox):
 
 def run(argv):
     """The whole program; returns the exit code."""
-    from app.procs import SignalInbox, ensure_std_fds, undo_locale_coercion
+    from app.signals import SignalInbox
+    from app.spawn import undo_locale_coercion
     inbox = None
     try:
         ensure_std_fds()

@@ -1,4 +1,5 @@
-"""The `magg` section of ./config.yaml, validated.
+"""Every setting of a run, in one object: the `magg` section of ./config.yaml,
+validated, and what the agent's environment says (OPTUNE_IO_TIMEOUT).
 
 Other sections belong to other drivers and are not looked at. PyYAML is
 imported only when the file can hold a `magg` key: it is the slowest part of
@@ -18,6 +19,42 @@ Config = collections.namedtuple(
 DEFAULTS = Config(grace_period=0.0, force_cancel=False, cleanup_grace_period=300.0)
 
 _MENTIONS_SECTION = re.compile(r"\bmagg\b")
+
+# Seconds between progress lines when no driver reports anything.
+HEARTBEAT = 30.0
+
+Settings = collections.namedtuple(
+    "Settings", Config._fields + ("io_limit", "heartbeat", "warnings"))
+Settings.__doc__ = """The config keys, plus from the environment:
+
+io_limit: seconds a driver may stay silent on stdout before it is hung (or
+None); heartbeat: the longest time between two progress lines; warnings:
+texts for stderr about settings that were ignored."""
+
+
+def load_settings(environ, path=CONFIG_FILE):
+    """Settings from config.yaml and the environment, read once per run."""
+    config = load_config(path)
+    io_limit, heartbeat, warnings = io_timeout(environ.get("OPTUNE_IO_TIMEOUT", ""))
+    return Settings(*config, io_limit=io_limit, heartbeat=heartbeat, warnings=warnings)
+
+
+def io_timeout(text):
+    """(silence limit, heartbeat, warnings) from OPTUNE_IO_TIMEOUT, as the agent reads it.
+
+    The agent kills a driver silent for that many seconds, so a driver is
+    hung one second before, and magg speaks at least every half of it.
+    """
+    from app import messages
+    text = text.strip()
+    try:
+        seconds = float(text) if text else 0.0
+    except ValueError:
+        return None, HEARTBEAT, (messages.bad_io_timeout(text),)
+    if seconds <= 0:
+        return None, HEARTBEAT, ()
+    limit = seconds - 1 if seconds > 2 else seconds / 2
+    return limit, min(HEARTBEAT, seconds / 2), ()
 
 
 def load_config(path=CONFIG_FILE):

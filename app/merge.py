@@ -1,13 +1,12 @@
 """Many drivers' outcomes -> one result or one error (pure).
 
-An Outcome is what the multiplexer saw of one driver; everything here
-only reads Outcomes and plain dicts.
+An Outcome is what the supervisor saw of one driver; everything here only
+reads Outcomes and plain dicts. The words are in messages.py.
 """
 
 import collections
-import json
 
-from app import MaggError
+from app import MaggError, messages
 
 Outcome = collections.namedtuple(
     "Outcome", "name returncode result problem stopped stderr_tail")
@@ -20,20 +19,6 @@ stopped: True when the aggregator stopped it (cancel, timeout, failure);
 stderr_tail: the last bytes of its stderr."""
 
 Failure = collections.namedtuple("Failure", "name status reason message")
-
-STDERR_IN_MESSAGE = 2048
-
-
-def describe_exit(returncode):
-    if returncode is None:
-        return "did not run"
-    if returncode < 0:
-        import signal
-        try:
-            return "killed by %s" % signal.Signals(-returncode).name
-        except ValueError:
-            return "killed by signal %d" % -returncode
-    return "exit code %d" % returncode
 
 
 def driver_failure(outcome, needs_status):
@@ -49,20 +34,18 @@ def driver_failure(outcome, needs_status):
     text = result.get("message") if isinstance(result, dict) else None
     if outcome.returncode != 0:
         status = "failed" if status in (None, "ok") else str(status)
-        message = describe_exit(outcome.returncode)
-        if text:
-            message = "%s (%s)" % (text, message)
-        return Failure(outcome.name, status, _reason(result, status), message)
+        return Failure(outcome.name, status, _reason(result, status),
+                       messages.with_exit(text, outcome.returncode))
     if result is None:
-        return Failure(outcome.name, "failed", "failed", "ended without a result")
+        return Failure(outcome.name, "failed", "failed", messages.no_result())
     if needs_status and status != "ok":
         return Failure(outcome.name, str(status or "failed"), _reason(result, status),
-                       text or "result without status ok: %s" % _short(result))
+                       text or messages.not_ok(result))
     if not needs_status:
         missing = [k for k in ("has_cancel", "version") if k not in result]
         if missing:
             return Failure(outcome.name, "failed", "failed",
-                           "--info lacks %s: %s" % (" and ".join(missing), _short(result)))
+                           messages.info_lacks(missing, result))
     return None
 
 
@@ -71,35 +54,18 @@ def _reason(result, status):
     return str(reason or status or "failed")
 
 
-def _short(obj, limit=200):
-    text = json.dumps(obj, sort_keys=True)
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def stderr_excerpt(tail):
-    return tail[-STDERR_IN_MESSAGE:].decode("utf-8", "replace").rstrip()
-
-
 def failures_error(failures, outcomes, what):
-    """One MaggError naming every failed driver, its status, message, stderr.
+    """One MaggError naming every failed driver.
 
     The status is the one all failed drivers agree on, else "failed".
     """
-    tails = {o.name: o.stderr_tail for o in outcomes}
-    lines = ["%d of %d drivers failed %s:" % (len(failures), len(outcomes), what)]
-    for f in failures:
-        lines.append("- %s: %s: %s" % (f.name, f.status, f.message))
-        excerpt = stderr_excerpt(tails.get(f.name, b""))
-        if excerpt:
-            lines.append("  stderr (last %d bytes): %s" % (
-                STDERR_IN_MESSAGE, excerpt.replace("\n", "\n    ")))
     failed = {f.name for f in failures}
     stopped = [o.name for o in outcomes if o.stopped and o.name not in failed]
-    if stopped:
-        lines.append("stopped: %s" % ", ".join(stopped))
+    text = messages.failures(failures, len(outcomes), what,
+                             {o.name: o.stderr_tail for o in outcomes}, stopped)
     statuses = {f.status for f in failures}
     reasons = {f.reason for f in failures}
-    return MaggError("\n".join(lines),
+    return MaggError(text,
                      status=statuses.pop() if len(statuses) == 1 else "failed",
                      reason=reasons.pop() if len(reasons) == 1 else "failed")
 
@@ -131,15 +97,12 @@ def merge_describe(outcomes):
     for o in outcomes:
         metrics = o.result.get("metrics") or {}
         if not isinstance(metrics, dict):
-            raise MaggError("driver %s: --describe metrics must be an object, got %s"
-                            % (o.name, type(metrics).__name__))
+            raise MaggError(messages.describe_not_object(o.name, metrics))
         for metric in metrics:
             owners.setdefault(metric, []).append(o.name)
-    clashes = ["%s (described by %s)" % (m, ", ".join(names))
-               for m, names in owners.items() if len(names) > 1]
+    clashes = [(m, names) for m, names in owners.items() if len(names) > 1]
     if clashes:
-        raise MaggError("a metric must be described by one driver only: "
-                        + "; ".join(clashes), reason="metric-conflict")
+        raise MaggError(messages.described_twice(clashes), reason="metric-conflict")
     merged = {}
     for o in outcomes:
         merged.update(o.result.get("metrics") or {})
@@ -162,8 +125,7 @@ def union_keeping_both(parts, what, notes):
         for key, value in (mapping or {}).items():
             if key in merged:
                 renamed = "%s:%s" % (name, key)
-                notes.append("%s %r returned by more than one driver; %s's value "
-                             "is kept as %r" % (what, key, name, renamed))
+                notes.append(messages.kept_both(what, key, name, renamed))
                 key = renamed
             merged[key] = value
     return merged
@@ -175,8 +137,7 @@ def merge_measure(outcomes):
     for o in outcomes:
         for key in ("metrics", "annotations"):
             if not isinstance(o.result.get(key) or {}, dict):
-                raise MaggError("driver %s returned %s that is not an object"
-                                % (o.name, key))
+                raise MaggError(messages.result_not_object(o.name, key))
     metrics = union_keeping_both([(o.name, o.result.get("metrics")) for o in outcomes],
                                  "metric", notes)
     annotations = union_keeping_both(

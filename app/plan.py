@@ -2,18 +2,48 @@
 
 A driver's input is the request's control without `userdata`, updated with
 its own override from control.userdata.<driver>.control, plus the requested
-metrics it described, in the request's own form (list or mapping).
+metrics it described, in the request's own form (list or mapping). Works
+on the typed Request: durations were parsed once, in request.py.
 """
 
+import collections
 import copy
 
-from app.request import driver_overrides, parse_duration
+Plan = collections.namedtuple(
+    "Plan", "inputs seconds longest limit unowned unknown_overrides")
+Plan.__doc__ = """What a measure round will do, decided before anything starts.
+
+inputs: {driver: the JSON object for its stdin};
+seconds: {driver: its warmup + duration + past};
+longest: the largest of those; limit: longest + grace_period, or None
+when grace_period is 0 (no limit);
+unowned: requested metric names no driver describes, in request order;
+unknown_overrides: userdata overrides addressed to no installed driver."""
 
 
-def driver_control(control, name):
+def make_plan(request, names, descriptions, grace_period):
+    """The Plan for drivers `names`.
+
+    descriptions: {driver: set of metric names} from --describe, or None
+    when --describe was skipped (the request named no metrics).
+    """
+    inputs = {name: driver_input(request, name,
+                                 None if descriptions is None else descriptions[name])
+              for name in names}
+    seconds = {name: measure_seconds(request, name) for name in names}
+    longest = max(seconds.values()) if seconds else 0.0
+    return Plan(inputs, seconds, longest,
+                longest + grace_period if grace_period else None,
+                unowned_metrics(request, descriptions),
+                sorted(set(request.overrides) - set(names)))
+
+
+def driver_control(request, name):
     """The control one driver sees: shared keys, then its own override on top."""
-    own = {key: value for key, value in control.items() if key != "userdata"}
-    own.update(driver_overrides(control).get(name, {}))
+    own = {key: value for key, value in request.control.items() if key != "userdata"}
+    override = request.overrides.get(name)
+    if override is not None:
+        own.update(override.control)
     return copy.deepcopy(own)
 
 
@@ -21,9 +51,9 @@ def driver_input(request, name, described):
     """The JSON object written to one driver's stdin.
 
     described: the metric names this driver's --describe returned, or None
-    when --describe was skipped (the request named no metrics).
+    when --describe was skipped.
     """
-    data = {"control": driver_control(request.control, name)}
+    data = {"control": driver_control(request, name)}
     if request.names and described is not None:
         if isinstance(request.metrics, dict):
             mine = {m: copy.deepcopy(v) for m, v in request.metrics.items()
@@ -35,14 +65,14 @@ def driver_input(request, name, described):
     return data
 
 
-def split(request, names, descriptions):
-    """{driver: input} for every driver, whether or not it owns a metric.
-
-    descriptions: {driver: set of metric names} or None when not described.
-    """
-    return {name: driver_input(request, name,
-                               None if descriptions is None else descriptions[name])
-            for name in names}
+def measure_seconds(request, name):
+    """warmup + duration + past for one driver; past falls back to delay."""
+    seconds = dict(request.seconds)
+    override = request.overrides.get(name)
+    if override is not None:
+        seconds.update(override.seconds)
+    past = seconds.get("past", seconds.get("delay", 0.0))
+    return seconds.get("warmup", 0.0) + seconds.get("duration", 0.0) + past
 
 
 def unowned_metrics(request, descriptions):
@@ -53,29 +83,3 @@ def unowned_metrics(request, descriptions):
     for metrics in descriptions.values():
         owned.update(metrics)
     return [m for m in request.names if m not in owned]
-
-
-def unknown_overrides(request, names):
-    """userdata overrides addressed to no installed driver (likely typos)."""
-    return sorted(set(driver_overrides(request.control)) - set(names))
-
-
-def measure_seconds(control):
-    """warmup + duration + past for one driver's control; past falls back to delay."""
-    past = control.get("past", control.get("delay", 0))
-    return sum(parse_duration(value, key) for key, value in
-               (("warmup", control.get("warmup", 0)),
-                ("duration", control.get("duration", 0)),
-                ("past", past)))
-
-
-def time_limit(inputs, grace_period):
-    """(limit, longest) in seconds, or (None, longest) when grace_period is 0.
-
-    The limit is the longest warmup + duration + past over the drivers' own
-    controls, plus grace_period.
-    """
-    longest = max([measure_seconds(i["control"]) for i in inputs.values()] or [0.0])
-    if not grace_period:
-        return None, longest
-    return longest + grace_period, longest

@@ -1,7 +1,7 @@
-"""The measure request read from stdin, checked before any driver measures.
+"""The measure request read from stdin, checked and typed before any driver measures.
 
-Everything here is pure: text in, a validated Request (or a bad-request
-MaggError) out.
+Everything here is pure: text in, a Request (or a bad-request MaggError)
+out. Durations are parsed here, once; plan.py only adds numbers.
 """
 
 import collections
@@ -18,9 +18,18 @@ _DURATION_RE = re.compile(
     r"(?:(?P<s>\d+(?:\.\d+)?)s)?(?:(?P<ms>\d+(?:\.\d+)?)ms)?$")
 _UNIT_SECONDS = (("h", 3600.0), ("m", 60.0), ("s", 1.0), ("ms", 0.001))
 
-Request = collections.namedtuple("Request", "metrics names control")
-Request.__doc__ = """metrics: the request's own list or mapping (None when absent);
-names: the requested metric names in request order; control: a dict."""
+Request = collections.namedtuple("Request", "metrics names control seconds overrides")
+Request.__doc__ = """A valid measure request.
+
+metrics: the request's own list or mapping (None when absent);
+names: the requested metric names in request order;
+control: the request's control object, untouched (a dict);
+seconds: {duration key: seconds} for the duration keys control holds;
+overrides: {name: Override} for each control.userdata entry shaped like a
+driver override (an object holding `control`)."""
+
+Override = collections.namedtuple("Override", "control seconds")
+Override.__doc__ = """control.userdata.<name>.control, and its durations in seconds."""
 
 
 def bad_request(message):
@@ -54,15 +63,14 @@ def parse_duration(value, where):
     return seconds
 
 
-def check_durations(control, where):
-    """Raise bad-request unless every duration key of control is valid."""
-    for key in DURATION_KEYS:
-        if key in control:
-            parse_duration(control[key], "%s.%s" % (where, key))
+def durations(control, where):
+    """{key: seconds} for the duration keys of control; bad-request if one is invalid."""
+    return {key: parse_duration(control[key], "%s.%s" % (where, key))
+            for key in DURATION_KEYS if key in control}
 
 
 def parse_request(text):
-    """Validate the whole stdin text of a measure call."""
+    """Validate the whole stdin text of a measure call into a Request."""
     if not text.strip():
         raise bad_request("empty request: the measure request must be a JSON "
                           "object on stdin")
@@ -74,33 +82,35 @@ def parse_request(text):
         raise bad_request("the request must be a JSON object, got %s"
                           % type(request).__name__)
     metrics = request.get("metrics")
-    if metrics is None:
-        names = []
-    elif isinstance(metrics, list):
-        bad = [m for m in metrics if not isinstance(m, str)]
-        if bad:
-            raise bad_request("request.metrics must list metric names (strings), "
-                              "got %s" % json.dumps(bad[0]))
-        names = list(metrics)
-    elif isinstance(metrics, dict):
-        names = list(metrics)
-    else:
-        raise bad_request("request.metrics must be a list of names or a mapping, "
-                          "got %s" % type(metrics).__name__)
+    names = metric_names(metrics)
     control = request.get("control")
     if control is None:
         control = {}
     if not isinstance(control, dict):
         raise bad_request("request.control must be an object, got %s"
                           % type(control).__name__)
-    check_durations(control, "control")
-    for name, override in driver_overrides(control).items():
-        check_durations(override, "control.userdata.%s.control" % name)
-    return Request(metrics, names, control)
+    return Request(metrics, names, control,
+                   durations(control, "control"), overrides(control))
 
 
-def driver_overrides(control):
-    """{driver name: its control override} from control.userdata.<name>.control.
+def metric_names(metrics):
+    """The requested names, in request order, from a list or a mapping."""
+    if metrics is None:
+        return []
+    if isinstance(metrics, list):
+        bad = [m for m in metrics if not isinstance(m, str)]
+        if bad:
+            raise bad_request("request.metrics must list metric names (strings), "
+                              "got %s" % json.dumps(bad[0]))
+        return list(metrics)
+    if isinstance(metrics, dict):
+        return list(metrics)
+    raise bad_request("request.metrics must be a list of names or a mapping, "
+                      "got %s" % type(metrics).__name__)
+
+
+def overrides(control):
+    """{name: Override} from the entries of control.userdata shaped like one.
 
     userdata is free-form, so entries that are not objects or have no
     `control` are not overrides; an override that is not an object is an
@@ -109,11 +119,12 @@ def driver_overrides(control):
     userdata = control.get("userdata")
     if not isinstance(userdata, dict):
         return {}
-    overrides = {}
+    found = {}
     for name, entry in userdata.items():
         if isinstance(entry, dict) and "control" in entry:
+            where = "control.userdata.%s.control" % name
             if not isinstance(entry["control"], dict):
-                raise bad_request("control.userdata.%s.control must be an object, "
-                                  "got %s" % (name, type(entry["control"]).__name__))
-            overrides[name] = entry["control"]
-    return overrides
+                raise bad_request("%s must be an object, got %s"
+                                  % (where, type(entry["control"]).__name__))
+            found[name] = Override(entry["control"], durations(entry["control"], where))
+    return found

@@ -2,7 +2,7 @@
 
 from app.child import Child
 from app.lines import MAX_LINE
-from app.mux import Job
+from app.supervise import Job
 
 
 def child():

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from app.plan import split, time_limit, unowned_metrics
+from app.plan import make_plan
 from app.request import parse_request
 
 DRIVERS = ["exec", "prom", "vegeta"]
@@ -13,6 +13,20 @@ DESCRIBED = {"exec": set(), "prom": {"cpu", "mem"}, "vegeta": {"rps"}}
 
 def request(**obj):
     return parse_request(json.dumps(obj))
+
+
+def split(req, names, descriptions):
+    return make_plan(req, names, descriptions, 0).inputs
+
+
+def unowned_metrics(req, descriptions):
+    return make_plan(req, DRIVERS, descriptions, 0).unowned
+
+
+def time_limit(req, grace_period):
+    """(limit, longest) of the request's plan for DRIVERS."""
+    plan = make_plan(req, DRIVERS, None, grace_period)
+    return plan.limit, plan.longest
 
 
 def test_control_is_passed_without_userdata():
@@ -87,31 +101,29 @@ def test_unowned_metrics_are_listed_in_request_order():
     assert unowned_metrics(request(metrics=["cpu", "rps"]), DESCRIBED) == []
 
 
-def inputs_with(*controls):
-    return {"d%d" % i: {"control": c} for i, c in enumerate(controls)}
-
-
 def test_time_limit_is_the_longest_warmup_duration_past_plus_grace():
-    inputs = inputs_with({"warmup": 5, "duration": 60, "past": 10},
-                         {"duration": "2m"})
-    limit, longest = time_limit(inputs, 30)
-    assert longest == 120
-    assert limit == 150
+    req = request(control={"warmup": 5, "duration": 60, "past": 10, "userdata": {
+        "vegeta": {"control": {"warmup": 0, "past": 0, "duration": "2m"}}}})
+    assert time_limit(req, 30) == (150, 120)
 
 
 def test_time_limit_uses_delay_when_past_is_missing():
-    assert time_limit(inputs_with({"duration": 10, "delay": 20}), 5) == (35, 30)
-    assert time_limit(inputs_with({"duration": 10, "past": 1, "delay": 1}), 5) == (16, 11)
+    assert time_limit(request(control={"duration": 10, "delay": 20}), 5) == (35, 30)
+    assert time_limit(request(control={"duration": 10, "past": 1, "delay": 1}), 5) == (16, 11)
 
 
 def test_time_limit_follows_a_driver_override():
     req = request(control={"duration": 10, "userdata": {
         "prom": {"control": {"duration": 100}}}})
-    limit, longest = time_limit(split(req, DRIVERS, None), 1)
-    assert (limit, longest) == (101, 100)
+    assert time_limit(req, 1) == (101, 100)
 
 
 def test_no_time_limit_when_grace_period_is_zero():
-    limit, longest = time_limit(inputs_with({"duration": 60}), 0)
-    assert limit is None
-    assert longest == 60
+    assert time_limit(request(control={"duration": 60}), 0) == (None, 60)
+
+
+def test_overrides_for_drivers_that_are_not_installed_are_listed():
+    req = request(control={"userdata": {"prom": {"control": {}},
+                                        "promm": {"control": {"duration": 1}},
+                                        "note": {"text": "free-form"}}})
+    assert make_plan(req, DRIVERS, None, 0).unknown_overrides == ["promm"]

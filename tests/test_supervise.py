@@ -1,0 +1,294 @@
+"""The supervisor's rules as scripted histories: events in, actions out.
+
+No process, no pipe, no sleep: time is whatever number a test hands in.
+"""
+
+import json
+import signal
+
+import pytest
+
+from app.config import HEARTBEAT, io_timeout
+from app.events import (CanSpawn, Closed, Emit, Exited, KillGroup, NotStarted, Output,
+                        Relay, Signal, Signalled, Spawn, Started, Tick)
+from app.pacing import Reporter
+from app.supervise import Job, Round, Supervisor
+
+
+class Settings(object):
+    def __init__(self, cleanup_grace_period=300.0, io_limit=None):
+        self.cleanup_grace_period = cleanup_grace_period
+        self.io_limit = io_limit
+
+
+def job(name, has_cancel=True):
+    return Job(name, ["./measure.d/" + name, "app1"], b"{}", has_cancel)
+
+
+def supervisor(*jobs, **kw):
+    """A measure round over jobs (default: a and b, both with cancel), started at 0."""
+    jobs = jobs or (job("a"), job("b"))
+    rules = Round(jobs, kw.pop("deadline", None), kw.pop("stop_on_failure", True),
+                  kw.pop("judge_exits", True))
+    reporter = kw.pop("reporter", None)
+    sup = Supervisor(rules, Settings(**kw), reporter)
+    while sup.wants_to_start:
+        for action in sup.handle(CanSpawn(), 0.0):
+            assert isinstance(action, Spawn)
+            assert sup.handle(Started(action.driver), 0.0) == []
+    return sup
+
+
+def line(obj):
+    return (json.dumps(obj) + "\n").encode()
+
+
+def finish(sup, driver, result=None, returncode=0, now=1.0):
+    """The driver prints its result and exits: the actions of the whole history."""
+    actions = []
+    if result is not None:
+        actions += sup.handle(Output(driver, "stdout", line(result)), now)
+    actions += sup.handle(Closed(driver, "stdout"), now)
+    actions += sup.handle(Closed(driver, "stderr"), now)
+    return actions + sup.handle(Exited(driver, returncode), now)
+
+
+def signals_sent(actions):
+    return [(a.driver, a.signum) for a in actions if isinstance(a, Signal)]
+
+
+def kills(actions):
+    return [a.driver for a in actions if isinstance(a, KillGroup)]
+
+
+OK = {"status": "ok", "metrics": {}}
+FAILED = {"status": "failed", "message": "boom", "reason": "test"}
+
+
+# -- starting -------------------------------------------------------------------
+
+def test_every_driver_is_spawned_with_its_argv_and_input():
+    rules = Round([job("a"), job("b")], None, True, True)
+    sup = Supervisor(rules, Settings())
+    spawned = []
+    while sup.wants_to_start:
+        spawned += sup.handle(CanSpawn(), 0.0)
+    assert spawned == [Spawn(0, ["./measure.d/a", "app1"], b"{}"),
+                       Spawn(1, ["./measure.d/b", "app1"], b"{}")]
+
+
+def test_a_driver_that_cannot_start_stops_the_round_before_later_drivers_start():
+    sup = Supervisor(Round([job("a"), job("b"), job("c")], None, True, True), Settings())
+    (spawn,) = sup.handle(CanSpawn(), 0.0)
+    assert sup.handle(NotStarted(spawn.driver, "Permission denied"), 0.0) == []
+    assert not sup.wants_to_start
+    assert sup.done
+    a, b, c = sup.outcomes()
+    assert "cannot start ./measure.d/a: Permission denied" in a.problem
+    assert (b.stopped, b.returncode, c.stopped) == (True, None, True)
+
+
+def test_a_signal_before_any_driver_started_starts_none():
+    sup = Supervisor(Round([job("a")], None, True, True), Settings())
+    assert sup.handle(Signalled(signal.SIGTERM), 0.0) == []
+    assert not sup.wants_to_start and sup.done
+    assert sup.ending.reason == "cancelled"
+
+
+# -- results and failures ----------------------------------------------------------
+
+def test_round_is_done_when_every_driver_has_exited():
+    sup = supervisor()
+    finish(sup, 0, OK)
+    assert not sup.done
+    finish(sup, 1, OK)
+    assert sup.done and sup.ending is None
+    assert [o.result for o in sup.outcomes()] == [OK, OK]
+
+
+def test_a_failure_stops_the_others_when_cancel_is_allowed():
+    sup = supervisor(job("a"), job("b"), job("c", has_cancel=False), stop_on_failure=True)
+    actions = finish(sup, 0, FAILED, returncode=1)
+    assert signals_sent(actions) == [(1, signal.SIGUSR1), (2, signal.SIGTERM)]
+    assert sup.ending.reason == "failed"
+
+
+def test_a_failure_waits_for_the_others_when_cancel_is_not_allowed():
+    sup = supervisor(stop_on_failure=False)
+    assert signals_sent(finish(sup, 0, FAILED, returncode=1)) == []
+    assert sup.ending is None and not sup.done
+
+
+def test_a_stdout_line_that_is_not_json_is_a_failure_at_once():
+    sup = supervisor()
+    actions = sup.handle(Output(0, "stdout", b"Traceback (most recent call last):\n"), 1.0)
+    assert signals_sent(actions) == [(0, signal.SIGUSR1), (1, signal.SIGUSR1)]
+
+
+def test_the_info_round_judges_exits_only_afterwards():
+    sup = supervisor(stop_on_failure=True, judge_exits=False)
+    assert signals_sent(finish(sup, 0, None, returncode=1)) == []
+
+
+def test_stderr_is_relayed_with_the_drivers_name():
+    sup = supervisor()
+    assert sup.handle(Output(1, "stderr", b"one\ntw"), 1.0) == [Relay(b"[b] one\n")]
+    assert sup.handle(Closed(1, "stderr"), 1.0) == [Relay(b"[b] tw\n")]
+
+
+# -- the stop sequence ----------------------------------------------------------
+
+def test_stop_sends_sigusr1_to_drivers_with_cancel_and_sigterm_to_the_others():
+    sup = supervisor(job("can"), job("cannot", has_cancel=False))
+    actions = sup.handle(Signalled(signal.SIGUSR1), 1.0)
+    assert signals_sent(actions) == [(0, signal.SIGUSR1), (1, signal.SIGTERM)]
+
+
+def test_a_driver_that_ignores_its_signal_is_killed_after_cleanup_grace_period():
+    sup = supervisor(cleanup_grace_period=10.0)
+    sup.handle(Signalled(signal.SIGUSR1), 1.0)
+    assert sup.wake_at == 11.0
+    assert kills(sup.handle(Tick(), 10.99)) == []
+    assert kills(sup.handle(Tick(), 11.0)) == [0, 1]
+
+
+def test_a_stopped_driver_that_exits_has_its_group_killed_and_no_kill_later():
+    sup = supervisor(cleanup_grace_period=10.0)
+    sup.handle(Signalled(signal.SIGUSR1), 1.0)
+    assert kills(finish(sup, 0, None, returncode=3, now=2.0)) == [0]
+    assert kills(sup.handle(Tick(), 11.0)) == [1]
+
+
+def test_a_driver_that_finishes_normally_keeps_its_children():
+    sup = supervisor()
+    assert kills(finish(sup, 0, OK)) == []
+
+
+def test_a_second_signal_kills_at_once():
+    sup = supervisor(cleanup_grace_period=300.0)
+    sup.handle(Signalled(signal.SIGTERM), 1.0)
+    actions = sup.handle(Signalled(signal.SIGTERM), 2.0)
+    assert kills(actions) == [0, 1]
+    assert signals_sent(actions) == []
+
+
+def test_each_driver_is_signalled_once_whatever_stops_it():
+    sup = supervisor(deadline=5.0)
+    first = sup.handle(Signalled(signal.SIGUSR1), 1.0)
+    again = sup.handle(Tick(), 5.0) + finish(sup, 0, FAILED, returncode=1, now=5.0)
+    assert len(signals_sent(first)) == 2
+    assert signals_sent(again) == []
+    assert sup.ending.reason == "cancelled"
+
+
+def test_stopped_drivers_are_not_failures_of_their_own():
+    sup = supervisor()
+    sup.handle(Signalled(signal.SIGUSR1), 1.0)
+    finish(sup, 0, FAILED, returncode=3)
+    finish(sup, 1, None, returncode=-9)
+    assert all(o.stopped and o.problem is None for o in sup.outcomes())
+
+
+# -- deadline and hung drivers -----------------------------------------------------
+
+def test_the_deadline_stops_every_driver_and_names_those_still_running():
+    sup = supervisor(job("a"), job("b"), job("c"), deadline=30.0)
+    finish(sup, 1, OK, now=10.0)
+    assert sup.wake_at == 30.0
+    assert signals_sent(sup.handle(Tick(), 29.9)) == []
+    actions = sup.handle(Tick(), 30.0)
+    assert signals_sent(actions) == [(0, signal.SIGUSR1), (2, signal.SIGUSR1)]
+    assert sup.ending.reason == "timeout"
+    assert sup.ending.running == ["a", "c"]
+
+
+def test_no_deadline_means_no_wake_up():
+    sup = supervisor()
+    assert sup.wake_at is None
+
+
+def test_a_driver_silent_for_io_limit_is_hung_and_stopped_even_without_cancel():
+    sup = supervisor(stop_on_failure=False, io_limit=9.0)
+    sup.handle(Output(1, "stdout", line({"progress": 5})), 4.0)
+    actions = sup.handle(Tick(), 9.0)
+    assert signals_sent(actions) == [(0, signal.SIGUSR1)]
+    assert "hung: printed nothing on stdout for more than 9 s" in sup.children[0].problem
+    assert sup.wake_at == 13.0          # b spoke at 4: its turn comes at 13
+    assert signals_sent(sup.handle(Tick(), 13.0)) == [(1, signal.SIGUSR1)]
+
+
+def test_a_hung_driver_stops_the_others_when_cancel_is_allowed():
+    sup = supervisor(stop_on_failure=True, io_limit=9.0)
+    sup.handle(Output(1, "stdout", line({"progress": 5})), 4.0)
+    actions = sup.handle(Tick(), 9.0)
+    assert signals_sent(actions) == [(0, signal.SIGUSR1), (1, signal.SIGUSR1)]
+
+
+def test_stderr_does_not_count_as_a_sign_of_life():
+    sup = supervisor(io_limit=9.0)
+    sup.handle(Output(0, "stderr", b"still here\n"), 8.0)
+    assert signals_sent(sup.handle(Tick(), 9.0)) != []
+
+
+@pytest.mark.parametrize("text, limit, heartbeat", [
+    ("", None, HEARTBEAT), ("0", None, HEARTBEAT), ("30", 29.0, 15.0),
+    ("120", 119.0, HEARTBEAT), ("2", 1.0, 1.0), (" 7 ", 6.0, 3.5),
+])
+def test_optune_io_timeout_gives_the_hung_limit_and_the_heartbeat(text, limit, heartbeat):
+    assert io_timeout(text)[:2] == (limit, heartbeat)
+
+
+def test_an_optune_io_timeout_that_is_not_a_number_is_ignored_with_a_warning():
+    limit, heartbeat, warnings = io_timeout("soon")
+    assert (limit, heartbeat) == (None, HEARTBEAT)
+    assert "OPTUNE_IO_TIMEOUT" in warnings[0]
+
+
+# -- progress and heartbeats ---------------------------------------------------------
+
+def progress_lines(actions):
+    return [a.line for a in actions if isinstance(a, Emit)]
+
+
+def measuring(heartbeat=30.0):
+    return supervisor(reporter=Reporter(["a", "b"], heartbeat, 0.0))
+
+
+def test_progress_is_the_minimum_over_drivers_and_never_goes_down():
+    sup = measuring()
+    said = []
+    for driver, value in [(0, 50), (1, 20), (1, 70), (0, 10), (0, 90)]:
+        said += progress_lines(sup.handle(
+            Output(driver, "stdout", line({"progress": value, "message": "m"})), 1.0))
+    assert [p["progress"] for p in said] == [0, 20, 50, 50, 70]
+    assert said[0]["message"] == "a: m"
+
+
+def test_a_finished_driver_counts_as_100():
+    sup = measuring()
+    sup.handle(Output(1, "stdout", line({"progress": 40})), 1.0)
+    lines = progress_lines(finish(sup, 0, OK, now=2.0))
+    assert lines[-1] == {"progress": 40, "message": "a: finished"}
+
+
+def test_a_heartbeat_follows_heartbeat_seconds_of_quiet():
+    sup = measuring(heartbeat=30.0)
+    assert sup.wake_at == 30.0
+    assert progress_lines(sup.handle(Tick(), 29.0)) == []
+    assert progress_lines(sup.handle(Tick(), 30.0)) == [
+        {"progress": 0, "message": "magg: 2 of 2 drivers still running"}]
+    assert sup.wake_at == 60.0
+
+
+def test_a_progress_line_puts_the_next_heartbeat_off():
+    sup = measuring(heartbeat=30.0)
+    sup.handle(Output(0, "stdout", line({"progress": 10})), 20.0)
+    assert sup.wake_at == 50.0
+    assert progress_lines(sup.handle(Tick(), 30.0)) == []
+
+
+def test_progress_that_is_not_a_number_keeps_the_percent_and_passes_the_message():
+    sup = measuring()
+    lines = progress_lines(sup.handle(
+        Output(0, "stdout", line({"progress": "soon", "message": "warming"})), 1.0))
+    assert lines == [{"progress": 0, "message": "a: warming"}]
