@@ -15,8 +15,10 @@ CONFIG_FILE = "config.yaml"
 SECTION = "magg"
 
 Config = collections.namedtuple(
-    "Config", "grace_period force_cancel cleanup_grace_period")
-DEFAULTS = Config(grace_period=0.0, force_cancel=False, cleanup_grace_period=300.0)
+    "Config", "grace_period force_cancel cleanup_grace_period progress_interval "
+              "stderr_limit")
+DEFAULTS = Config(grace_period=0.0, force_cancel=False, cleanup_grace_period=300.0,
+                  progress_interval=1.0, stderr_limit=4 * 1024 * 1024)
 
 _MENTIONS_SECTION = re.compile(r"\bmagg\b")
 
@@ -103,14 +105,7 @@ def validate_section(section, path=CONFIG_FILE):
             ", ".join(Config._fields)))
     values = DEFAULTS._asdict()
     for key, value in section.items():
-        where = "%s.%s" % (SECTION, key)
-        if key == "force_cancel":
-            if not isinstance(value, bool):
-                raise config_error(path, "%s must be true or false, got %r"
-                                   % (where, value))
-            values[key] = value
-        else:
-            values[key] = _seconds(value, where, path)
+        values[key] = _PARSERS[key](value, "%s.%s" % (SECTION, key), path)
     return Config(**values)
 
 
@@ -120,3 +115,21 @@ def _seconds(value, where, path):
         return parse_duration(value, where)
     except MaggError as err:
         raise config_error(path, err.message)
+
+
+def _boolean(value, where, path):
+    if not isinstance(value, bool):
+        raise config_error(path, "%s must be true or false, got %r" % (where, value))
+    return value
+
+
+def _byte_count(value, where, path):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise config_error(path, "%s must be a whole number of bytes (0 or more), "
+                                 "got %r" % (where, value))
+    return value
+
+
+_PARSERS = {"grace_period": _seconds, "force_cancel": _boolean,
+            "cleanup_grace_period": _seconds, "progress_interval": _seconds,
+            "stderr_limit": _byte_count}

@@ -22,8 +22,9 @@ def error(tmp_path, text):
 def test_defaults_without_a_config_file(tmp_path):
     config = load_config(str(tmp_path / "config.yaml"))
     assert config == DEFAULTS
-    assert (config.grace_period, config.force_cancel, config.cleanup_grace_period) == (
-        0, False, 300)
+    assert (config.grace_period, config.force_cancel, config.cleanup_grace_period,
+            config.progress_interval, config.stderr_limit) == (
+        0, False, 300, 1, 4 * 1024 * 1024)
 
 
 @pytest.mark.parametrize("text", [
@@ -49,6 +50,12 @@ def test_magg_keys_are_read_with_durations(tmp_path):
     assert config.grace_period == 60
     assert config.force_cancel is True
     assert config.cleanup_grace_period == 10
+
+
+def test_pacing_keys_are_read(tmp_path):
+    config = load(tmp_path, "magg:\n  progress_interval: 250ms\n  stderr_limit: 0\n")
+    assert config.progress_interval == 0.25
+    assert config.stderr_limit == 0
 
 
 def test_partial_section_keeps_the_other_defaults(tmp_path):
@@ -80,6 +87,11 @@ def test_magg_section_that_is_not_a_mapping_names_it(tmp_path, text):
     ("cleanup_grace_period", "{a: 1}"),
     ("force_cancel", "'yes please'"),
     ("force_cancel", "1"),
+    ("progress_interval", "often"),
+    ("stderr_limit", "4MiB"),
+    ("stderr_limit", "-1"),
+    ("stderr_limit", "1.5"),
+    ("stderr_limit", "true"),
 ])
 def test_key_of_the_wrong_type_names_the_key(tmp_path, key, value):
     assert "magg." + key in error(tmp_path, "magg:\n  %s: %s\n" % (key, value))
