@@ -30,6 +30,9 @@ DRAIN_READS = 64
 # Drivers started between two poll passes: short drivers finish and close
 # their pipes meanwhile, and every open descriptor slows the next exec.
 SPAWN_BATCH = 16
+# poll() takes a C int of milliseconds; a far-off wake-up (a deadline of
+# 1e300 s) waits in steps of this many seconds instead of overflowing.
+LONGEST_WAIT = 3600.0
 
 POLL_IN = select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR
 POLL_OUT = select.POLLOUT | select.POLLHUP | select.POLLERR
@@ -107,7 +110,7 @@ class Loop(object):
         wake_at = self.supervisor.wake_at
         if wake_at is None:
             return None
-        return max(0, int((wake_at - self.clock()) * 1000) + 1)
+        return int(max(0.0, min(wake_at - self.clock(), LONGEST_WAIT)) * 1000) + 1
 
     def dispatch(self, event):
         for action in self.supervisor.handle(event, self.clock()):
