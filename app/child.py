@@ -14,12 +14,12 @@ from app.merge import Outcome
 class Child(object):
     """A driver's job, its process state, and what its streams said so far."""
 
-    def __init__(self, job):
+    def __init__(self, job, stderr_limit=0):
         self.job = job
         self.name = job.name
         self.started = False
         self.lines = LineSplitter()
-        self.relay = StderrRelay(job.name)
+        self.relay = StderrRelay(job.name, limit=stderr_limit)
         self.result = None
         self.problem = None
         self.stopping = False

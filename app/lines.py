@@ -59,18 +59,30 @@ class StderrRelay(object):
 
     Works chunk by chunk with bytes.replace, so a driver writing a GiB of
     short lines costs a few C-level passes per 64 KiB, not a Python call a
-    line.
+    line. limit: bytes passed on at most (0: no limit); the rest is only
+    counted in `hidden`, and still reaches the tail.
     """
 
-    def __init__(self, name, tail=STDERR_TAIL):
+    def __init__(self, name, tail=STDERR_TAIL, limit=0):
         self.prefix = ("[%s] " % name).encode("utf-8", "replace")
         self._partial = b""
         self._tail = b""
         self._tail_size = tail
+        self.limit = limit
+        self.shown = 0
+        self.hidden = 0
 
     def feed(self, chunk):
         """Bytes to write to the aggregator's stderr for this chunk (maybe b"")."""
         self._keep(chunk)
+        if self.limit:
+            room = max(0, self.limit - self.shown)
+            if len(chunk) > room:
+                self.hidden += len(chunk) - room
+                chunk = chunk[:room]
+            self.shown += len(chunk)
+            if not chunk:
+                return b""
         data = self._partial + chunk if self._partial else chunk
         end = data.rfind(b"\n")
         if end < 0:

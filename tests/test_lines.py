@@ -87,3 +87,19 @@ def test_stderr_tail_is_unprefixed_text_of_the_driver():
     relay = StderrRelay("prom")
     relay.feed(b"oops\n")
     assert relay.tail() == b"oops\n"
+
+
+def test_stderr_past_the_limit_is_counted_not_passed_on_but_kept_in_the_tail():
+    relay = StderrRelay("prom", limit=10)
+    assert relay.feed(b"0123456\n") == b"[prom] 0123456\n"
+    assert relay.feed(b"abcdef\nmore\n") == b""       # "ab" fits: held as a partial line
+    assert relay.close() == b"[prom] ab\n"
+    assert (relay.shown, relay.hidden) == (10, 10)
+    assert relay.tail() == b"0123456\nabcdef\nmore\n"
+
+
+def test_stderr_limit_zero_passes_everything_on():
+    relay = StderrRelay("prom", limit=0)
+    data = b"x" * 100000 + b"\n"
+    assert relay.feed(data).count(b"x") == 100000
+    assert relay.hidden == 0
