@@ -54,20 +54,37 @@ def _reason(result, status):
     return str(reason or status or "failed")
 
 
+# When failed drivers disagree, the status the optimizer can act on wins:
+# an SLO violation (aborted) must reach it even when another driver failed.
+STATUS_ORDER = ("rejected", "aborted", "bad-request", "failed")
+
+
 def failures_error(failures, outcomes, what):
     """One MaggError naming every failed driver.
 
-    The status is the one all failed drivers agree on, else "failed".
+    The status is the first of STATUS_ORDER that a failed driver reported
+    (or the one status they all agree on); the reason is that of the first
+    driver, by name, with that status.
     """
     failed = {f.name for f in failures}
     stopped = [o.name for o in outcomes if o.stopped and o.name not in failed]
     text = messages.failures(failures, len(outcomes), what,
                              {o.name: o.stderr_tail for o in outcomes}, stopped)
+    winner = deciding_failure(failures)
+    return MaggError(text, status=winner.status, reason=winner.reason)
+
+
+def deciding_failure(failures):
+    """The Failure whose status and reason the whole round reports."""
     statuses = {f.status for f in failures}
-    reasons = {f.reason for f in failures}
-    return MaggError(text,
-                     status=statuses.pop() if len(statuses) == 1 else "failed",
-                     reason=reasons.pop() if len(reasons) == 1 else "failed")
+    ranked = [s for s in STATUS_ORDER if s in statuses]
+    if ranked:
+        status = ranked[0]
+    elif len(statuses) == 1:
+        status = statuses.pop()
+    else:
+        return Failure(None, "failed", "failed", None)
+    return min((f for f in failures if f.status == status), key=lambda f: f.name)
 
 
 def check_round(outcomes, needs_status, what):
@@ -86,9 +103,13 @@ def check_round(outcomes, needs_status, what):
 def merge_info(outcomes, force_cancel, version):
     """The aggregate --info object; has_cancel only if every driver cancels."""
     drivers = {o.name: o.result for o in outcomes}
-    every = all(r.get("has_cancel") is True for r in drivers.values())
-    return {"status": "ok", "has_cancel": bool(force_cancel or every),
+    return {"status": "ok", "has_cancel": can_cancel(drivers.values(), force_cancel),
             "version": version, "drivers": drivers}
+
+
+def can_cancel(infos, force_cancel):
+    """True when every one of these --info objects says has_cancel: true, or forced."""
+    return bool(force_cancel or all(i.get("has_cancel") is True for i in infos))
 
 
 def merge_describe(outcomes):

@@ -3,7 +3,7 @@
 import pytest
 
 from app import MaggError
-from app.merge import (Outcome, check_round, merge_describe, merge_info,
+from app.merge import (Outcome, can_cancel, check_round, merge_describe, merge_info,
                        merge_measure)
 
 
@@ -145,11 +145,11 @@ def test_failed_drivers_agreeing_on_a_status_give_that_status():
     assert "b: bad-request" in err.value.message
 
 
-def test_failed_drivers_disagreeing_on_status_give_failed():
+def test_failed_drivers_disagreeing_on_status_give_the_one_that_matters_most():
     with pytest.raises(MaggError) as err:
         check_round([failed("a", "bad-request"), failed("b", "rejected")],
                     True, "to measure")
-    assert err.value.status == "failed"
+    assert err.value.status == "rejected"
     assert "a: bad-request" in err.value.message
     assert "b: rejected" in err.value.message
 
@@ -204,3 +204,55 @@ def test_driver_stopped_because_another_failed_is_not_blamed():
 def test_round_where_every_driver_succeeded_raises_nothing():
     check_round([outcome("a", {"status": "ok", "metrics": {}})], True, "to measure")
     check_round([info("a", False)], False, "--info")
+
+
+# -- the status that matters wins (issue 12) ---------------------------------------
+
+def failing(name, status, reason):
+    return outcome(name, {"status": status, "message": "m-" + name, "reason": reason},
+                   returncode=1)
+
+
+def round_error(*outcomes):
+    with pytest.raises(MaggError) as err:
+        check_round(list(outcomes), True, "to measure")
+    return err.value
+
+
+@pytest.mark.parametrize("statuses, expected", [
+    (["failed", "aborted"], "aborted"),
+    (["bad-request", "aborted"], "aborted"),
+    (["aborted", "rejected"], "rejected"),
+    (["failed", "bad-request"], "bad-request"),
+    (["failed", "bad-request", "aborted", "rejected"], "rejected"),
+    (["weird", "failed"], "failed"),
+    (["weird", "other"], "failed"),
+    (["weird", "weird"], "weird"),
+])
+def test_status_order_is_rejected_aborted_bad_request_then_failed(statuses, expected):
+    err = round_error(*[failing("d%d" % i, s, "r%d" % i) for i, s in enumerate(statuses)])
+    assert err.status == expected
+
+
+def test_reason_is_the_reason_of_the_driver_whose_status_wins():
+    err = round_error(failing("newrelic", "aborted", "slo-violation"),
+                      failing("prom", "failed", "no-data"))
+    assert (err.status, err.reason) == ("aborted", "slo-violation")
+
+
+def test_message_still_names_every_failed_driver_when_one_status_wins():
+    err = round_error(failing("a", "failed", "x"), failing("b", "aborted", "slo-violation"),
+                      failing("c", "bad-request", "y"))
+    for name, status in (("a", "failed"), ("b", "aborted"), ("c", "bad-request")):
+        assert "%s: %s: m-%s" % (name, status, name) in err.message
+
+
+def test_two_drivers_with_the_winning_status_give_the_first_ones_reason_by_name():
+    err = round_error(failing("a", "aborted", "first"), failing("b", "aborted", "second"))
+    assert err.reason == "first"
+
+
+def test_can_cancel_counts_only_the_info_objects_it_is_given():
+    assert can_cancel([{"has_cancel": True}], False) is True
+    assert can_cancel([{"has_cancel": True}, {"has_cancel": False}], False) is False
+    assert can_cancel([{"has_cancel": False}], True) is True
