@@ -16,9 +16,11 @@ SECTION = "magg"
 
 Config = collections.namedtuple(
     "Config", "grace_period force_cancel cleanup_grace_period progress_interval "
-              "stderr_limit")
+              "stderr_limit drivers")
+# drivers: {driver name: its run mode} from magg.drivers.<name>.run; never
+# mutated, so one dict can be the default of every Config.
 DEFAULTS = Config(grace_period=0.0, force_cancel=False, cleanup_grace_period=300.0,
-                  progress_interval=1.0, stderr_limit=4 * 1024 * 1024)
+                  progress_interval=1.0, stderr_limit=4 * 1024 * 1024, drivers={})
 
 _MENTIONS_SECTION = re.compile(r"\bmagg\b")
 
@@ -130,6 +132,34 @@ def _byte_count(value, where, path):
     return value
 
 
+def _drivers(value, where, path):
+    """{name: run mode} from magg.drivers: {NAME: {run: MODE}}; null means none."""
+    from app.drivers import ALWAYS, RUN_MODES
+    from app.messages import short
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise config_error(path, "%s must be a mapping of driver names to their "
+                                 "settings, got %s" % (where, short(value)))
+    modes = {}
+    for name, entry in value.items():
+        here = "%s.%s" % (where, name)
+        entry = {} if entry is None else entry
+        if not isinstance(entry, dict):
+            raise config_error(path, "%s must be a mapping (run: ...), got %s"
+                               % (here, short(entry)))
+        unknown = sorted(str(k) for k in entry if k != "run")
+        if unknown:
+            raise config_error(path, "unknown key %s (known: run)" % ", ".join(
+                "%s.%s" % (here, k) for k in unknown))
+        mode = entry.get("run", ALWAYS)
+        if mode not in RUN_MODES:
+            raise config_error(path, "%s.run must be one of %s, got %s"
+                               % (here, ", ".join(RUN_MODES), short(mode)))
+        modes[str(name)] = mode
+    return modes
+
+
 _PARSERS = {"grace_period": _seconds, "force_cancel": _boolean,
             "cleanup_grace_period": _seconds, "progress_interval": _seconds,
-            "stderr_limit": _byte_count}
+            "stderr_limit": _byte_count, "drivers": _drivers}

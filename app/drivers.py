@@ -1,4 +1,4 @@
-"""./measure.d -> the sorted list of drivers to run."""
+"""./measure.d -> the sorted list of drivers, each with its run mode."""
 
 import collections
 import os
@@ -8,7 +8,14 @@ from app import MaggError
 
 DRIVER_DIR = "measure.d"
 
-Driver = collections.namedtuple("Driver", "name path")
+# magg.drivers.<name>.run: which rounds a driver takes part in.
+ALWAYS = "always"                   # --info, --describe and every measurement
+WHEN_REQUESTED = "when-requested"   # measures only when asked for a metric it describes
+NEVER = "never"                     # no round at all, as if not installed
+RUN_MODES = (ALWAYS, WHEN_REQUESTED, NEVER)
+
+Driver = collections.namedtuple("Driver", "name path run")
+Driver.__new__.__defaults__ = (ALWAYS,)     # Python 3.6 has no `defaults=`
 
 
 def discover(directory=DRIVER_DIR, itself=None):
@@ -44,10 +51,28 @@ def discover(directory=DRIVER_DIR, itself=None):
                                 reason="no-drivers")
             drivers.append(Driver(name, path))
     if not drivers:
-        raise MaggError("no driver in %s (current directory %s): a driver is an "
-                        "executable file there" % (where, os.getcwd()),
-                        reason="no-drivers")
+        raise no_drivers(directory, "a driver is an executable file there")
     return drivers
+
+
+def no_drivers(directory, why):
+    return MaggError("no driver in %s (current directory %s): %s"
+                     % (os.path.abspath(directory), os.getcwd(), why),
+                     reason="no-drivers")
+
+
+def with_run_modes(drivers, modes, directory=DRIVER_DIR):
+    """(drivers with their run mode from config.yaml, names configured but not installed).
+
+    modes: {name: run mode} (magg.drivers.<name>.run). No driver left to run
+    is the error of an empty measure.d.
+    """
+    installed = {d.name for d in drivers}
+    drivers = [d._replace(run=modes.get(d.name, ALWAYS)) for d in drivers]
+    if all(d.run == NEVER for d in drivers):
+        raise no_drivers(directory, "every driver there is switched off with "
+                                    "magg.drivers.<name>.run: never in config.yaml")
+    return drivers, sorted(name for name in modes if name not in installed)
 
 
 def same_file(info, path):

@@ -107,3 +107,38 @@ def test_negative_seconds_name_the_key(tmp_path, key):
 def test_unknown_key_under_magg_names_the_key(tmp_path):
     message = error(tmp_path, "magg:\n  grace_period: 5\n  grace_perod: 5\n")
     assert "magg.grace_perod" in message
+
+
+# -- magg.drivers.<name>.run (issue 12) -----------------------------------------------
+
+def test_no_drivers_key_means_no_run_modes(tmp_path):
+    assert load(tmp_path, "magg:\n  grace_period: 1\n").drivers == {}
+
+
+def test_run_modes_are_read_per_driver(tmp_path):
+    config = load(tmp_path, "magg:\n  drivers:\n    prom-a: {run: when-requested}\n"
+                            "    old:\n      run: never\n    exec: {run: always}\n")
+    assert config.drivers == {"prom-a": "when-requested", "old": "never",
+                              "exec": "always"}
+
+
+@pytest.mark.parametrize("text", ["magg:\n  drivers:\n", "magg:\n  drivers:\n    prom:\n"])
+def test_empty_drivers_entries_mean_the_default(tmp_path, text):
+    assert load(tmp_path, text).drivers.get("prom", "always") == "always"
+
+
+@pytest.mark.parametrize("value", ["sometimes", "true", "[always]", "1"])
+def test_bad_run_mode_names_the_drivers_run_key(tmp_path, value):
+    message = error(tmp_path, "magg:\n  drivers:\n    prom-b:\n      run: %s\n" % value)
+    assert "magg.drivers.prom-b.run" in message
+
+
+def test_unknown_key_under_a_driver_names_it(tmp_path):
+    assert "magg.drivers.prom.rnu" in error(
+        tmp_path, "magg:\n  drivers:\n    prom:\n      rnu: never\n")
+
+
+@pytest.mark.parametrize("text", ["magg:\n  drivers: [prom]\n",
+                                  "magg:\n  drivers:\n    prom: never\n"])
+def test_drivers_key_of_the_wrong_shape_names_it(tmp_path, text):
+    assert "magg.drivers" in error(tmp_path, text)
