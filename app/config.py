@@ -120,15 +120,17 @@ def _seconds(value, where, path):
 
 
 def _boolean(value, where, path):
+    from app.messages import short
     if not isinstance(value, bool):
-        raise config_error(path, "%s must be true or false, got %r" % (where, value))
+        raise config_error(path, "%s must be true or false, got %s" % (where, short(value)))
     return value
 
 
 def _byte_count(value, where, path):
+    from app.messages import short
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise config_error(path, "%s must be a whole number of bytes (0 or more), "
-                                 "got %r" % (where, value))
+                                 "got %s" % (where, short(value)))
     return value
 
 

@@ -150,3 +150,41 @@ def described_twice(owners):
 
 def result_not_object(name, key):
     return "driver %s returned %s that is not an object" % (name, key)
+
+
+# -- run modes, userdata routing, operators' commands ---------------------------
+
+def skipped_never():
+    return "run: never (switched off in config.yaml)"
+
+
+def skipped_not_requested():
+    return "run: when-requested, and the request names no metric it describes"
+
+
+def run_modes_for_unknown_drivers(names):
+    return ("config.yaml sets %s, but no such driver is in measure.d" % ", ".join(
+        "magg.drivers.%s.run" % name for name in names))
+
+
+def unused_userdata(names):
+    return ("control.userdata.%s is named after a driver but holds no `control`: "
+            "it is not an override, and no driver gets it" % ", control.userdata.".join(
+                names))
+
+
+def nothing_to_measure(skipped):
+    return "no driver measures this request: " + "; ".join(
+        "%s: %s" % (name, why) for name, why in sorted(skipped.items()))
+
+
+def version_not_asked(message):
+    return "only magg's own version: the drivers were not asked (%s)" % message
+
+
+def check_failed(problems):
+    return "%d problem(s): %s" % (len(problems), "; ".join(problems))
+
+
+def clash(metric, names):
+    return "%s is described by %s" % (metric, " and ".join(names))

@@ -1,59 +1,121 @@
-"""Who gets which input, and when the measurement is overdue (pure).
+"""Who measures, with which input, and when the measurement is overdue (pure).
 
-A driver's input is the request's control without `userdata`, updated with
-its own override from control.userdata.<driver>.control, plus the requested
-metrics it described, in the request's own form (list or mapping). Works
-on the typed Request: durations were parsed once, in request.py.
+A driver's input is the request's control with the shared part of
+`userdata`, updated with its own override from
+control.userdata.<driver>.control, plus the requested metrics it described,
+in the request's own form (list or mapping). Works on the typed Request:
+durations were parsed once, in request.py.
+
+control.userdata, entry by entry:
+- keyed by an installed driver's name: that driver's override, for it alone;
+- shaped like an override (an object holding `control`) for a name that is
+  not installed: named in unknown_overrides (a warning), passed to no one;
+- anything else: shared, every driver gets it in control.userdata, under a
+  driver override's own `userdata` (the override wins key by key).
+Real drivers read shared keys (New Relic's `slo`, `slo_check`), so dropping
+them would switch those checks off without a word.
 """
 
 import collections
 import copy
 
+from app import messages
+from app.drivers import ALWAYS, NEVER, WHEN_REQUESTED
+
 Plan = collections.namedtuple(
-    "Plan", "inputs seconds longest limit unowned unknown_overrides")
+    "Plan", "inputs seconds longest limit unowned unknown_overrides skipped "
+            "unused_userdata")
 Plan.__doc__ = """What a measure round will do, decided before anything starts.
 
-inputs: {driver: the JSON object for its stdin};
-seconds: {driver: its warmup + duration + past};
+inputs: {driver: the JSON object for its stdin}, for each driver that measures;
+seconds: {driver: its warmup + duration + past}, for the same drivers;
 longest: the largest of those; limit: longest + grace_period, or None
 when grace_period is 0 (no limit);
 unowned: requested metric names no driver describes, in request order;
-unknown_overrides: userdata overrides addressed to no installed driver."""
+unknown_overrides: userdata overrides addressed to no installed driver;
+skipped: {driver: why it does not measure} (its run mode);
+unused_userdata: userdata entries named after an installed driver that are
+not overrides (no `control`), so no driver gets them."""
 
 
-def make_plan(request, names, descriptions, grace_period):
-    """The Plan for drivers `names`.
+def make_plan(request, names, descriptions, grace_period, modes=None):
+    """The Plan for the installed drivers `names`.
 
     descriptions: {driver: set of metric names} from --describe, or None
-    when --describe was skipped (the request named no metrics).
+    when --describe was skipped (the request named no metrics);
+    modes: {driver: run mode}; a driver not in it runs always.
     """
-    inputs = {name: driver_input(request, name,
+    modes = modes or {}
+    skipped = {}
+    for name in names:
+        why = skip_reason(request, modes.get(name, ALWAYS),
+                          None if descriptions is None else descriptions.get(name))
+        if why is not None:
+            skipped[name] = why
+    measuring = [name for name in names if name not in skipped]
+    shared = shared_userdata(request, names)
+    inputs = {name: driver_input(request, name, shared,
                                  None if descriptions is None else descriptions[name])
-              for name in names}
-    seconds = {name: measure_seconds(request, name) for name in names}
+              for name in measuring}
+    seconds = {name: measure_seconds(request, name) for name in measuring}
     longest = max(seconds.values()) if seconds else 0.0
+    userdata = request.control.get("userdata")
+    unused = sorted(name for name in names if isinstance(userdata, dict)
+                    and name in userdata and name not in request.overrides)
     return Plan(inputs, seconds, longest,
                 longest + grace_period if grace_period else None,
                 unowned_metrics(request, descriptions),
-                sorted(set(request.overrides) - set(names)))
+                sorted(set(request.overrides) - set(names)), skipped, unused)
 
 
-def driver_control(request, name):
+def skip_reason(request, mode, described):
+    """Why a driver with this run mode does not measure this request, or None."""
+    if mode == NEVER:
+        return messages.skipped_never()
+    if mode == WHEN_REQUESTED and not set(request.names) & (described or set()):
+        return messages.skipped_not_requested()
+    return None
+
+
+def shared_userdata(request, names):
+    """What every driver gets as control.userdata before its own override; None: nothing.
+
+    names: every installed driver, those switched off included: an entry
+    addressed to one is not meant for the others.
+    """
+    userdata = request.control.get("userdata")
+    if not isinstance(userdata, dict):
+        return userdata         # not entries: nothing to route, shared whole
+    installed = set(names)
+    shared = {key: value for key, value in userdata.items()
+              if key not in installed and key not in request.overrides}
+    return shared or None
+
+
+def driver_control(request, name, shared):
     """The control one driver sees: shared keys, then its own override on top."""
     own = {key: value for key, value in request.control.items() if key != "userdata"}
+    if shared is not None:
+        own["userdata"] = shared
     override = request.overrides.get(name)
     if override is not None:
-        own.update(override.control)
+        for key, value in override.control.items():
+            if (key == "userdata" and isinstance(value, dict)
+                    and isinstance(own.get("userdata"), dict)):
+                merged = dict(own["userdata"])
+                merged.update(value)
+                value = merged
+            own[key] = value
     return copy.deepcopy(own)
 
 
-def driver_input(request, name, described):
+def driver_input(request, name, shared, described):
     """The JSON object written to one driver's stdin.
 
     described: the metric names this driver's --describe returned, or None
     when --describe was skipped.
     """
-    data = {"control": driver_control(request, name)}
+    data = {"control": driver_control(request, name, shared)}
     if request.names and described is not None:
         if isinstance(request.metrics, dict):
             mine = {m: copy.deepcopy(v) for m, v in request.metrics.items()

@@ -29,9 +29,8 @@ def time_limit(req, grace_period):
     return plan.limit, plan.longest
 
 
-def test_control_is_passed_without_userdata():
-    inputs = split(request(control={"duration": 60, "warmup": 5,
-                                    "userdata": {"rate": 100}}), DRIVERS, None)
+def test_control_without_userdata_gets_no_userdata_key():
+    inputs = split(request(control={"duration": 60, "warmup": 5}), DRIVERS, None)
     for name in DRIVERS:
         assert inputs[name]["control"] == {"duration": 60, "warmup": 5}
 
@@ -127,3 +126,114 @@ def test_overrides_for_drivers_that_are_not_installed_are_listed():
                                         "promm": {"control": {"duration": 1}},
                                         "note": {"text": "free-form"}}})
     assert make_plan(req, DRIVERS, None, 0).unknown_overrides == ["promm"]
+
+
+# -- shared userdata (issue 12) ---------------------------------------------------
+
+def test_userdata_entries_not_named_after_a_driver_are_shared_with_every_driver():
+    inputs = split(request(control={"duration": 60, "userdata": {
+        "slo": {"p99": 200}, "slo_check": True}}), DRIVERS, None)
+    for name in DRIVERS:
+        assert inputs[name]["control"] == {
+            "duration": 60, "userdata": {"slo": {"p99": 200}, "slo_check": True}}
+
+
+def test_a_drivers_override_is_not_passed_to_the_others():
+    inputs = split(request(control={"userdata": {
+        "slo": 1, "prom": {"control": {"past": 30}}}}), DRIVERS, None)
+    assert inputs["vegeta"]["control"] == {"userdata": {"slo": 1}}
+    assert inputs["prom"]["control"] == {"past": 30, "userdata": {"slo": 1}}
+
+
+def test_own_override_userdata_is_merged_over_the_shared_entries_key_by_key():
+    inputs = split(request(control={"userdata": {
+        "slo": "shared", "note": "shared",
+        "vegeta": {"control": {"userdata": {"slo": "mine", "rate": "50/1s"}}}}}),
+        DRIVERS, None)
+    assert inputs["vegeta"]["control"]["userdata"] == {
+        "slo": "mine", "note": "shared", "rate": "50/1s"}
+    assert inputs["prom"]["control"]["userdata"] == {"slo": "shared", "note": "shared"}
+
+
+def test_own_override_userdata_that_is_not_an_object_replaces_the_shared_entries():
+    inputs = split(request(control={"userdata": {
+        "slo": 1, "vegeta": {"control": {"userdata": "raw"}}}}), DRIVERS, None)
+    assert inputs["vegeta"]["control"]["userdata"] == "raw"
+
+
+def test_override_for_a_driver_not_installed_is_listed_and_passed_to_no_driver():
+    plan = make_plan(request(control={"userdata": {
+        "promm": {"control": {"duration": 1}}, "slo": 1}}), DRIVERS, None, 0)
+    assert plan.unknown_overrides == ["promm"]
+    for name in DRIVERS:
+        assert plan.inputs[name]["control"] == {"userdata": {"slo": 1}}
+
+
+def test_entry_named_after_a_driver_without_control_goes_to_no_driver_and_is_listed():
+    plan = make_plan(request(control={"userdata": {"prom": {"rate": 5}, "slo": 1}}),
+                     DRIVERS, None, 0)
+    assert plan.unused_userdata == ["prom"]
+    assert all(i["control"] == {"userdata": {"slo": 1}} for i in plan.inputs.values())
+
+
+def test_userdata_that_is_not_an_object_is_shared_whole():
+    inputs = split(request(control={"userdata": "free text"}), DRIVERS, None)
+    assert all(i["control"] == {"userdata": "free text"} for i in inputs.values())
+
+
+def test_userdata_holding_only_overrides_gives_the_others_no_userdata_key():
+    inputs = split(request(control={"duration": 1, "userdata": {
+        "prom": {"control": {"duration": 2}}}}), DRIVERS, None)
+    assert inputs["exec"]["control"] == {"duration": 1}
+
+
+def test_shared_userdata_is_each_drivers_own_copy():
+    req = request(control={"userdata": {"slo": {"checks": [1]}}})
+    inputs = split(req, DRIVERS, None)
+    inputs["prom"]["control"]["userdata"]["slo"]["checks"].append(999)
+    assert inputs["vegeta"]["control"]["userdata"]["slo"]["checks"] == [1]
+    assert req.control["userdata"]["slo"]["checks"] == [1]
+
+
+# -- run modes (issue 12) ---------------------------------------------------------
+
+def test_never_driver_does_not_measure_and_says_why():
+    plan = make_plan(request(control={"duration": 1}), DRIVERS, None, 0,
+                     {"exec": "never"})
+    assert sorted(plan.inputs) == ["prom", "vegeta"]
+    assert "never" in plan.skipped["exec"]
+
+
+def test_when_requested_driver_is_skipped_when_the_request_names_no_metric():
+    plan = make_plan(request(control={"duration": 1}), DRIVERS, None, 0,
+                     {"prom": "when-requested"})
+    assert "prom" not in plan.inputs
+    assert "when-requested" in plan.skipped["prom"]
+
+
+def test_when_requested_driver_is_skipped_when_none_of_its_metrics_is_requested():
+    plan = make_plan(request(metrics=["rps"]), DRIVERS, DESCRIBED, 0,
+                     {"prom": "when-requested"})
+    assert "prom" in plan.skipped
+    assert plan.inputs["vegeta"]["metrics"] == ["rps"]
+
+
+def test_when_requested_driver_measures_when_one_of_its_metrics_is_requested():
+    plan = make_plan(request(metrics=["rps", "mem"]), DRIVERS, DESCRIBED, 0,
+                     {"prom": "when-requested"})
+    assert plan.inputs["prom"]["metrics"] == ["mem"]
+    assert plan.skipped == {}
+
+
+def test_time_limit_counts_only_drivers_that_measure():
+    req = request(control={"duration": 10, "userdata": {
+        "prom": {"control": {"duration": 100}}}})
+    plan = make_plan(req, DRIVERS, None, 1, {"prom": "when-requested"})
+    assert (plan.limit, plan.longest) == (11, 10)
+
+
+def test_override_for_a_switched_off_driver_is_neither_shared_nor_unknown():
+    plan = make_plan(request(control={"userdata": {"exec": {"control": {"x": 1}}}}),
+                     DRIVERS, None, 0, {"exec": "never"})
+    assert plan.unknown_overrides == []
+    assert all("userdata" not in i["control"] for i in plan.inputs.values())
