@@ -1,0 +1,89 @@
+"""--check and --version reports from the drivers' answers (no processes)."""
+
+from app.drivers import Driver
+from app.health import check_report, version_report
+from app.merge import Outcome
+
+
+def outcome(name, result, returncode=0, stderr=b""):
+    return Outcome(name, returncode, result, None, False, stderr)
+
+
+def info(name, version="1.0", has_cancel=True):
+    return outcome(name, {"has_cancel": has_cancel, "version": version})
+
+
+def desc(name, metrics):
+    return outcome(name, {"status": "ok", "metrics": metrics})
+
+
+def drivers(*names, **modes):
+    return [Driver(n, "measure.d/" + n, modes.get(n.replace("-", "_"), "always"))
+            for n in names]
+
+
+TIMES = {"prom": {"info": 0.01234, "describe": 0.5}, "exec": {"info": 0.02, "describe": None}}
+
+
+def report(ds, infos, descs, force_cancel=False):
+    return check_report(ds, infos, descs, TIMES, force_cancel, "9.9")
+
+
+def test_healthy_check_lists_each_driver_with_version_cancel_metrics_and_times():
+    r = report(drivers("exec", "prom"), [info("exec", "2", False), info("prom")],
+               [desc("exec", {}), desc("prom", {"cpu": {"unit": "cores"}})])
+    assert r["status"] == "ok" and "message" not in r
+    assert r["drivers"]["prom"] == {"run": "always", "version": "1.0", "has_cancel": True,
+                                    "metrics": {"cpu": {"unit": "cores"}},
+                                    "seconds": {"info": 0.012, "describe": 0.5},
+                                    "problem": None}
+    assert r["drivers"]["exec"]["seconds"] == {"info": 0.02, "describe": None}
+    assert r["has_cancel"] is False
+    assert r["clashes"] == []
+
+
+def test_failing_describe_fails_the_check_naming_the_driver_call_and_stderr():
+    r = report(drivers("exec", "prom"), [info("exec"), info("prom")],
+               [desc("exec", {}), outcome("prom", None, 2, b"log\nconnection refused\n")])
+    assert r["status"] == "failed" and r["reason"] == "check"
+    problem = r["drivers"]["prom"]["problem"]
+    assert problem.startswith("--describe: failed:")
+    assert "exit code 2" in problem and "connection refused" in problem
+    assert r["drivers"]["prom"]["version"] == "1.0"
+    assert "prom: --describe" in r["message"]
+    assert r["drivers"]["exec"]["problem"] is None
+
+
+def test_failing_info_leaves_version_unknown_and_fails_the_check():
+    r = report(drivers("prom"), [outcome("prom", {"version": "1"})], [desc("prom", {})])
+    assert r["status"] == "failed"
+    assert r["drivers"]["prom"]["version"] is None
+    assert "has_cancel" in r["drivers"]["prom"]["problem"]
+
+
+def test_metric_described_twice_fails_the_check_and_names_both_drivers():
+    r = report(drivers("prom-a", "prom-b"), [info("prom-a"), info("prom-b")],
+               [desc("prom-a", {"cpu": {}, "mem": {}}), desc("prom-b", {"cpu": {}})])
+    assert r["status"] == "failed"
+    assert r["clashes"] == [{"metric": "cpu", "drivers": ["prom-a", "prom-b"]}]
+    for name in ("prom-a", "prom-b"):
+        assert "cpu is described by prom-a and prom-b" in r["drivers"][name]["problem"]
+
+
+def test_switched_off_driver_is_listed_without_running_and_fails_nothing():
+    r = report(drivers("old", "prom", old="never"), [info("prom")], [desc("prom", {})])
+    assert r["status"] == "ok"
+    assert r["drivers"]["old"]["run"] == "never"
+    assert r["drivers"]["old"]["version"] is None and r["drivers"]["old"]["problem"] is None
+
+
+def test_version_report_names_a_driver_that_cannot_answer_and_still_succeeds():
+    r = version_report([info("prom", "0.3"), outcome("bad", None, 1, b"no python\n")], "9.9")
+    assert r["status"] == "ok" and r["version"] == "9.9"
+    assert r["drivers"] == {"prom": "0.3", "bad": None}
+    assert "exit code 1" in r["problems"]["bad"] and "no python" in r["problems"]["bad"]
+
+
+def test_version_report_without_drivers_is_maggs_own_version():
+    assert version_report([], "9.9") == {"status": "ok", "version": "9.9", "drivers": {},
+                                         "problems": {}}

@@ -1,0 +1,112 @@
+"""The tables --plan, --check and --version print on a terminal (no processes)."""
+
+from app.tables import check_table, grid, plan_table, version_table
+
+
+def lines(text):
+    return text.rstrip("\n").split("\n")
+
+
+def test_grid_aligns_columns_under_a_rule():
+    out = lines(grid(["name", "v"], [["a", "1.0"], ["longer", "2"]]))
+    assert out == ["name    v",
+                   "------  ---",
+                   "a       1.0",
+                   "longer  2"]
+
+
+def test_grid_cell_with_several_lines_makes_the_row_taller():
+    out = lines(grid(["d", "metrics", "x"], [["p", "cpu\nmem", "ok"], ["q", "-", "ok"]]))
+    assert out == ["d  metrics  x",
+                   "-  -------  --",
+                   "p  cpu      ok",
+                   "   mem",
+                   "q  -        ok"]
+
+
+def check_report(status="ok", problem=None, clashes=()):
+    report = {"status": status, "version": "0.1.0", "has_cancel": True,
+              "clashes": list(clashes), "drivers": {
+                  "prom": {"run": "when-requested", "version": "0.3.0", "has_cancel": True,
+                           "metrics": {"cpu": {"unit": "cores"}, "rps": {}},
+                           "seconds": {"info": 0.0312, "describe": 1.5},
+                           "problem": problem},
+                  "old": {"run": "never", "version": None, "has_cancel": None,
+                          "metrics": {}, "seconds": {}, "problem": None}}}
+    if status != "ok":
+        report.update(reason="check", message="1 problem(s): prom: " + str(problem))
+    return report
+
+
+def test_check_table_shows_each_drivers_version_cancel_mode_times_and_metrics():
+    out = lines(check_table(check_report()))
+    assert out[0].split() == ["driver", "run", "version", "has_cancel", "--info",
+                              "--describe", "metrics", "problem"]
+    prom = out[2].split()
+    assert prom[:8] == ["prom", "when-requested", "0.3.0", "yes", "0.03", "s", "1.50", "s"]
+    assert "cpu (cores)" in out[2] and out[2].endswith("ok")
+    assert out[3].strip() == "rps"
+
+
+def test_check_table_shows_a_switched_off_driver_as_not_run():
+    old = [l for l in lines(check_table(check_report())) if l.startswith("old")][0]
+    assert old.split() == ["old", "never", "-", "-", "-", "-", "-", "not", "run"]
+
+
+def test_check_table_ends_with_the_verdict():
+    assert lines(check_table(check_report()))[-1].startswith("healthy")
+    bad = check_table(check_report("failed", "--describe: failed: boom"))
+    assert "--describe: failed: boom" in bad
+    assert lines(bad)[-1].startswith("NOT healthy")
+
+
+def test_check_table_names_both_drivers_of_a_clash():
+    text = check_table(check_report("failed", "x", [{"metric": "cpu",
+                                                     "drivers": ["prom", "prom-b"]}]))
+    assert "clash: cpu is described by prom and prom-b" in text
+
+
+def plan_result():
+    return {"status": "ok", "has_cancel": False,
+            "drivers": {"prom": {"input": {"control": {"duration": 5, "userdata": {"slo": 1}},
+                                           "metrics": ["cpu", "mem"]},
+                                 "has_cancel": True},
+                        "exec": {"input": {"control": {"duration": 5}}, "has_cancel": False}},
+            "skipped": {"prom-b": "run: when-requested, and the request names no metric "
+                                  "it describes"},
+            "unowned_metrics": ["derived"], "unknown_overrides": ["vegta"],
+            "unused_userdata": [],
+            "time_limit": {"longest_measurement": 5.0, "grace_period": 30.0,
+                           "deadline": 35.0}}
+
+
+def test_plan_table_lists_measuring_and_skipped_drivers_in_name_order():
+    out = lines(plan_table(plan_result()))
+    assert [l.split()[0] for l in out[2:6]] == ["exec", "prom", "mem", "prom-b"]
+    assert '{"duration": 5, "userdata": {"slo": 1}}' in out[3]
+    assert "no: run: when-requested" in out[5]
+
+
+def test_plan_table_states_the_time_limit_cancel_and_what_goes_nowhere():
+    text = plan_table(plan_result())
+    assert "time limit: 35 s (longest warmup + duration + past 5 s, grace_period 30 s)" \
+        in text
+    assert "has_cancel: no" in text
+    assert "metrics no driver describes: derived" in text
+    assert "overrides for drivers not installed: vegta" in text
+    assert "userdata named after a driver" not in text
+
+
+def test_plan_table_without_grace_period_says_there_is_no_limit():
+    plan = dict(plan_result(), time_limit={"longest_measurement": 5.0, "grace_period": 0,
+                                           "deadline": None})
+    assert "time limit: none" in plan_table(plan)
+
+
+def test_version_table_puts_magg_first_and_names_a_driver_that_cannot_answer():
+    out = lines(version_table({"status": "ok", "version": "0.1.0",
+                               "drivers": {"prom": "0.3.0", "bad": None},
+                               "problems": {"bad": "--info: failed: exit code 1"}}))
+    assert out[2].split() == ["magg", "0.1.0"]
+    assert out[3].split() == ["prom", "0.3.0"]
+    assert out[4].startswith("bad") and "cannot answer: --info: failed: exit code 1" in out[4]
