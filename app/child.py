@@ -4,9 +4,8 @@ No file descriptor is touched here, so the protocol side of a driver (what
 counts as a progress line, a result, a failure) is tested without processes.
 """
 
-import json
-
 from app import messages
+from app.bounds import OutOfBounds, loads
 from app.lines import LineSplitter, LineTooLong, StderrRelay
 from app.merge import Outcome
 
@@ -49,15 +48,19 @@ class Child(object):
             line = line.strip()
             if not line or self.problem:
                 continue
+            obj = refused = None
             try:
-                obj = json.loads(line.decode("utf-8"))
-            except ValueError:
-                obj = None
+                obj = loads(line.decode("utf-8"))
+            except OutOfBounds as err:
+                refused = str(err)
+            except ValueError:      # not UTF-8, not JSON
+                pass
             if not isinstance(obj, dict):
                 if self.stopping:
                     continue    # cut off by our own stop: not the driver's fault
-                events += self.fail(messages.not_json(
-                    line[:messages.SHORT].decode("utf-8", "replace")))
+                excerpt = line[:messages.SHORT].decode("utf-8", "replace")
+                events += self.fail(messages.out_of_bounds(excerpt, refused) if refused
+                                    else messages.not_json(excerpt))
             elif "progress" in obj:
                 events.append(("progress", obj))
             else:

@@ -113,6 +113,10 @@ def not_json(line):
     return "printed a stdout line that is not a JSON object: %r" % line
 
 
+def out_of_bounds(line, why):
+    return "printed a stdout line that %s: %r" % (why, line)
+
+
 def hung(seconds):
     return ("hung: printed nothing on stdout for more than %g s (OPTUNE_IO_TIMEOUT - 1)"
             % seconds)

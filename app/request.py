@@ -5,10 +5,11 @@ out. Durations are parsed here, once; plan.py only adds numbers.
 """
 
 import collections
-import json
 import re
 
 from app import MaggError
+from app.bounds import OutOfBounds, loads
+from app.messages import short, short_text
 
 DURATION_KEYS = ("duration", "warmup", "past", "delay")
 
@@ -17,6 +18,9 @@ _DURATION_RE = re.compile(
     r"^(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m(?!s))?"
     r"(?:(?P<s>\d+(?:\.\d+)?)s)?(?:(?P<ms>\d+(?:\.\d+)?)ms)?$")
 _UNIT_SECONDS = (("h", 3600.0), ("m", 60.0), ("s", 1.0), ("ms", 0.001))
+# The longest duration magg accepts (about 31,700 years): longer is no time
+# anyone waits for, and below it every sum of durations is a finite number.
+MAX_SECONDS = 1e12
 
 Request = collections.namedtuple("Request", "metrics names control seconds overrides")
 Request.__doc__ = """A valid measure request.
@@ -40,11 +44,15 @@ def parse_duration(value, where):
     """Seconds as a float from a number, a numeric string or "1h30m"-style text.
 
     Booleans are refused although Python counts them as ints: `true` is
-    never a duration an operator meant.
+    never a duration an operator meant. NaN and infinities are not a number
+    of seconds; an integer too large for a float reads as infinite.
     """
     seconds = None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:
+            seconds = float("inf") if value > 0 else float("-inf")
     elif isinstance(value, str):
         text = value.strip()
         try:
@@ -55,11 +63,14 @@ def parse_duration(value, where):
                 seconds = sum(float(match.group(unit)) * factor
                               for unit, factor in _UNIT_SECONDS
                               if match.group(unit))
-    if seconds is None or seconds != seconds or seconds in (float("inf"),):
+    if seconds is None or seconds != seconds:
         raise bad_request("%s must be a number of seconds or a duration like "
-                          "'90s', '5m', '1h30m', not %s" % (where, json.dumps(value)))
+                          "'90s', '5m', '1h30m', not %s" % (where, short(value)))
     if seconds < 0:
-        raise bad_request("%s must not be negative, got %s" % (where, json.dumps(value)))
+        raise bad_request("%s must not be negative, got %s" % (where, short(value)))
+    if seconds > MAX_SECONDS:
+        raise bad_request("%s must be at most %g seconds, got %s"
+                          % (where, MAX_SECONDS, short(value)))
     return seconds
 
 
@@ -75,7 +86,9 @@ def parse_request(text):
         raise bad_request("empty request: the measure request must be a JSON "
                           "object on stdin")
     try:
-        request = json.loads(text)
+        request = loads(text)
+    except OutOfBounds as err:
+        raise bad_request("the request on stdin %s" % err)
     except ValueError as err:
         raise bad_request("the request on stdin is not JSON: %s" % err)
     if not isinstance(request, dict):
@@ -101,7 +114,7 @@ def metric_names(metrics):
         bad = [m for m in metrics if not isinstance(m, str)]
         if bad:
             raise bad_request("request.metrics must list metric names (strings), "
-                              "got %s" % json.dumps(bad[0]))
+                              "got %s" % short(bad[0]))
         return list(metrics)
     if isinstance(metrics, dict):
         return list(metrics)
@@ -122,7 +135,7 @@ def overrides(control):
     found = {}
     for name, entry in userdata.items():
         if isinstance(entry, dict) and "control" in entry:
-            where = "control.userdata.%s.control" % name
+            where = "control.userdata.%s.control" % short_text(name)
             if not isinstance(entry["control"], dict):
                 raise bad_request("%s must be an object, got %s"
                                   % (where, type(entry["control"]).__name__))
