@@ -15,8 +15,15 @@ class Progress(object):
         self.shown = 0.0
 
     def update(self, name, value):
-        """Record one driver's progress (100 once finished); return the aggregate."""
-        value = max(0.0, min(100.0, float(value)))
+        """Record one driver's progress (100 once finished); return the aggregate.
+
+        A value that is not a number (NaN) changes nothing: min() and max()
+        would pass it through as 100, and a driver would count as finished.
+        """
+        value = as_number(value)
+        if value is None:
+            return self.aggregate()
+        value = max(0.0, min(100.0, value))
         if self._current.get(name) != value:
             self._current[name] = value
             heapq.heappush(self._heap, (value, name))
@@ -35,17 +42,24 @@ class Progress(object):
 
 
 def as_number(value):
-    """A driver's progress as a float, or None when it is not a number."""
+    """A driver's progress as a float, or None when it is not a number.
+
+    NaN is not a number; infinities and integers too large for a float are
+    kept as infinities, which clamp to 0 or 100.
+    """
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        return float(value)
     try:
-        return float(value)
+        number = float(value)
+    except OverflowError:       # an int beyond 1e308
+        number = float("inf") if value > 0 else float("-inf")
     except (TypeError, ValueError):
         return None
+    return None if number != number else number
 
 
 def format_percent(value):
-    """Whole numbers print as ints, as the agent's drivers do."""
+    """Whole numbers print as ints, as the agent's drivers do; always within 0 to 100."""
+    value = as_number(value)
+    value = 0.0 if value is None else max(0.0, min(100.0, value))
     return int(value) if value == int(value) else round(value, 2)
