@@ -54,8 +54,10 @@ def io_timeout(text):
     try:
         seconds = float(text) if text else 0.0
     except ValueError:
+        seconds = float("nan")
+    if seconds != seconds:      # NaN would compare false with every deadline: no timer fires
         return None, HEARTBEAT, (messages.bad_io_timeout(text),)
-    if seconds <= 0:
+    if seconds <= 0 or seconds == float("inf"):
         return None, HEARTBEAT, ()
     limit = seconds - 1 if seconds > 2 else seconds / 2
     return limit, min(HEARTBEAT, seconds / 2), ()
@@ -83,8 +85,10 @@ def config_error(path, message):
 def parse_config(text, path=CONFIG_FILE):
     import yaml
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as err:
+        document = yaml.load(text, Loader=_bounded_loader())
+    except (yaml.YAMLError, ValueError) as err:
+        # ValueError: what PyYAML's constructors let through, such as the date
+        # 2001-02-30 or (Python 3.11+) an integer of more than 4300 digits.
         raise config_error(path, "invalid YAML: %s" % err)
     if document is None:
         return DEFAULTS
@@ -93,6 +97,33 @@ def parse_config(text, path=CONFIG_FILE):
     if document.get(SECTION) is None:
         return DEFAULTS
     return validate_section(document[SECTION], path)
+
+
+def _bounded_loader():
+    """yaml.SafeLoader, refusing collections nested more than MAX_DEPTH levels.
+
+    PyYAML composes nodes recursively: "[" * 100000 would end in a
+    RecursionError. Only composition is changed, so it is as safe as safe_load.
+    """
+    import yaml
+    from yaml.composer import ComposerError
+    from app.bounds import MAX_DEPTH
+
+    class BoundedLoader(yaml.SafeLoader):
+        depth = 0
+
+        def compose_node(self, parent, index):
+            nests = self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent)
+            if nests and self.depth >= MAX_DEPTH:
+                raise ComposerError(None, None, "nested more than %d levels deep"
+                                    % MAX_DEPTH, self.peek_event().start_mark)
+            self.depth += nests
+            try:
+                return yaml.SafeLoader.compose_node(self, parent, index)
+            finally:
+                self.depth -= nests
+
+    return BoundedLoader
 
 
 def validate_section(section, path=CONFIG_FILE):
