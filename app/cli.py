@@ -8,10 +8,11 @@ is "ok", and tracebacks go to stderr only.
 import os
 import sys
 
-from app import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, MaggError, __version__
+from app import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, MaggError, __version__
 from app.stdio import emit, ensure_std_fds, write_stderr
 
-USAGE = "usage: measure [--info [APP_ID] | --describe APP_ID | --plan APP_ID | APP_ID]"
+USAGE = ("usage: measure [--info [APP_ID] | --describe APP_ID | --plan APP_ID | "
+         "--check APP_ID | APP_ID]")
 
 HELP = """\
 magg %(version)s: run every servo measure driver in ./measure.d as one driver.
@@ -24,8 +25,15 @@ magg %(version)s: run every servo measure driver in ./measure.d as one driver.
   APP_ID              measure: the request is read from stdin and split
                       between the drivers; progress lines, then one result
   --plan APP_ID       show what each driver would receive for the request on
-                      stdin, without measuring (runs only --info/--describe)
-  --version           magg's version and each driver's version
+                      stdin and which drivers would be skipped, without
+                      measuring (runs only --info/--describe)
+  --check APP_ID      health check: every driver's --info and --describe, how
+                      long each took, the metrics it describes, any problem;
+                      exit 0 only when all answered and no metric has two owners
+  --version           magg's version and each driver's version (works without
+                      measure.d; a driver that cannot answer is named)
+  --plan, --check and --version print a table when stdout is a terminal;
+  on a pipe only the final JSON line.
 
 Layout (the current directory is the servo directory):
   ./measure           this file
@@ -38,6 +46,18 @@ config.yaml, section `magg` (all optional):
   force_cancel: false      stop all drivers when one fails, even if some
                            cannot cancel (default: only if all can)
   cleanup_grace_period: 300  seconds a stopped driver gets before SIGKILL
+  drivers:                 per driver, by its file name in measure.d:
+    NAME:
+      run: always          always: every round (default);
+                           when-requested: --info and --describe, but measures
+                           only when the request names a metric it describes;
+                           never: no round at all, as if not installed
+
+control.userdata in the request: an entry named after an installed driver is
+  that driver's override ({"control": {...}} merged into its control); every
+  other entry is shared, in each driver's control.userdata (under the
+  override's own userdata); an override for a driver not installed is warned
+  about and passed to no driver.
 
 Stopping: SIGUSR1 (cancel) to drivers with has_cancel, SIGTERM to the others,
 then SIGKILL to each driver's process group once it exited or after
@@ -68,7 +88,7 @@ def parse_args(argv):
         if len(rest) > 1:
             raise Usage("--info takes at most one APP_ID")
         return "info", (rest[0] if rest else None)
-    if first in ("--describe", "--plan"):
+    if first in ("--describe", "--plan", "--check"):
         if len(rest) != 1:
             raise Usage("%s needs exactly one APP_ID" % first)
         return first.lstrip("-"), rest[0]
@@ -89,17 +109,24 @@ def read_stdin():
 
 
 def dispatch(command, app_id, inbox):
-    """Run one command; returns the final object (status ok)."""
+    """Run one command; returns the final object (the exit code follows its status)."""
     from app.commands import Session
-    from app.config import load_settings
-    from app.drivers import discover
 
     if command == "help":
         sys.stdout.write(HELP % {"version": __version__, "usage": USAGE})
         return {"status": "ok"}
     text = read_stdin() if command in ("measure", "plan") else None
-    settings = load_settings(os.environ)
-    session = Session(settings, discover(itself=sys.argv[0]), inbox, emit, write_stderr)
+    try:
+        settings, drivers = setup()
+    except MaggError as err:
+        if command != "version":
+            raise
+        # --version works anywhere: magg's own version needs no measure.d.
+        from app import health, messages
+        write_stderr(messages.warning(messages.version_not_asked(err.message)).encode(
+            "utf-8", "replace"))
+        return shown(command, health.version_report([], __version__))
+    session = Session(settings, drivers, inbox, emit, write_stderr)
     normal = False
     try:
         if command == "info":
@@ -108,18 +135,42 @@ def dispatch(command, app_id, inbox):
             result = session.describe(app_id)
         elif command == "plan":
             result = session.plan(app_id, text)
+        elif command == "check":
+            result = session.check(app_id)
         elif command == "version":
-            drivers = session.versions()
-            sys.stdout.write("magg %s\n" % __version__)
-            for name, version in drivers.items():
-                sys.stdout.write("  %s %s\n" % (name, version))
-            result = {"status": "ok", "version": __version__, "drivers": drivers}
+            result = session.versions()
         else:
             result = session.measure(app_id, text)
         normal = True
-        return result
     finally:
         session.close(normal)
+    return shown(command, result)
+
+
+def setup():
+    """(Settings, drivers with their run modes) for the current directory.
+
+    A run mode configured for a driver that is not installed is a warning
+    (a typo would otherwise leave a driver on that was meant off).
+    """
+    from app import messages
+    from app.config import load_settings
+    from app.drivers import discover, with_run_modes
+    settings = load_settings(os.environ)
+    drivers, unknown = with_run_modes(discover(itself=sys.argv[0]), settings.drivers)
+    if unknown:
+        settings = settings._replace(warnings=tuple(settings.warnings) + (
+            messages.run_modes_for_unknown_drivers(unknown),))
+    return settings, drivers
+
+
+def shown(command, result):
+    """The result, after its table when stdout is a terminal: a person reads it."""
+    if command in ("plan", "check", "version") and os.isatty(1):
+        from app import tables
+        sys.stdout.write({"plan": tables.plan_table, "check": tables.check_table,
+                          "version": tables.version_table}[command](result))
+    return result
 
 
 def run(argv):
@@ -132,8 +183,9 @@ def run(argv):
         inbox = SignalInbox()
         undo_locale_coercion()
         command, app_id = parse_args(argv)
-        emit(dispatch(command, app_id, inbox))
-        return EXIT_OK
+        final = dispatch(command, app_id, inbox)
+        emit(final)
+        return EXIT_OK if final.get("status") == "ok" else EXIT_FAILED   # --check
     except MaggError as err:
         final = {"status": err.status, "message": err.message, "reason": err.reason}
         code = err.exit_code

@@ -8,7 +8,9 @@ MaggError; cli.py does the printing and exit codes.
 import json
 import time
 
-from app import EXIT_CANCELLED, MaggError, __version__, merge, messages
+from app import EXIT_CANCELLED, MaggError, __version__, health, merge, messages
+from app.drivers import NEVER
+from app.events import Exited, Started
 from app.loop import Loop
 from app.pacing import Reporter
 from app.plan import make_plan
@@ -16,6 +18,22 @@ from app.request import parse_request
 from app.spawn import Spawner
 from app.supervise import Job, Round, Supervisor
 from app.watchdog import Watchdog
+
+
+class TimedSupervisor(Supervisor):
+    """A Supervisor that also notes how long each run took, for --check."""
+
+    def __init__(self, *args):
+        Supervisor.__init__(self, *args)
+        self.started_at = {}
+        self.seconds = {}       # job index -> seconds from start to exit
+
+    def handle(self, event, now):
+        if isinstance(event, Started):
+            self.started_at[event.driver] = now
+        elif isinstance(event, Exited) and event.driver in self.started_at:
+            self.seconds[event.driver] = now - self.started_at[event.driver]
+        return Supervisor.handle(self, event, now)
 
 
 class Session(object):
@@ -41,8 +59,11 @@ class Session(object):
         self.relay(messages.warning(text).encode("utf-8", "replace"))
 
     def run(self, jobs, deadline=None, stop_on_failure=None, judge_exits=False,
-            reporter=None):
-        """(outcomes in job order, Ending or None) of one round; raises on cancel."""
+            reporter=None, timings=None):
+        """(outcomes in job order, Ending or None) of one round; raises on cancel.
+
+        timings: a dict to fill with {job index: seconds it ran}, or None.
+        """
         if self.loop is None:
             spawner = Spawner()
             self.watchdog = Watchdog(spawner)
@@ -50,9 +71,11 @@ class Session(object):
                              self.clock)
         if stop_on_failure is None:
             stop_on_failure = self.settings.force_cancel
-        supervisor = Supervisor(Round(jobs, deadline, stop_on_failure, judge_exits),
-                                self.settings, reporter)
+        supervisor = (Supervisor if timings is None else TimedSupervisor)(
+            Round(jobs, deadline, stop_on_failure, judge_exits), self.settings, reporter)
         self.loop.run(supervisor, len(jobs))
+        if timings is not None:
+            timings.update(supervisor.seconds)
         outcomes, ending = supervisor.outcomes(), supervisor.ending
         if ending is not None and ending.reason == "cancelled":
             raise MaggError(messages.cancelled(ending.signum,
@@ -63,25 +86,34 @@ class Session(object):
     def reporter(self, names, track):
         return Reporter(names, self.settings.heartbeat, self.clock(), track)
 
-    def query(self, info_args, describe_app, heartbeats=False):
+    @property
+    def active(self):
+        """The drivers that take part in --info and --describe: all but run: never."""
+        return [d for d in self.drivers if d.run != NEVER]
+
+    def query(self, info_args, describe_app, heartbeats=False, checked=True,
+              timings=None):
         """(--info outcomes, --describe outcomes) from one concurrent round.
 
         info_args: what follows --info ([] or [APP_ID]), None for no --info;
         describe_app: the APP_ID for --describe, None for no --describe;
         heartbeats: for measure, progress lines keep the agent from taking a
-        slow --describe round for a hung aggregator.
+        slow --describe round for a hung aggregator; checked: a failed
+        driver fails the round (False: the caller reports it);
+        timings: filled with {job index: seconds}, as in run().
         """
         infos = [] if info_args is None else [
-            Job(d.name, [d.path, "--info"] + info_args, b"", False) for d in self.drivers]
+            Job(d.name, [d.path, "--info"] + info_args, b"", False) for d in self.active]
         descs = [] if describe_app is None else [
             Job(d.name, [d.path, "--describe", describe_app], b"", False)
-            for d in self.drivers]
+            for d in self.active]
         jobs = infos + descs
         reporter = self.reporter([j.name for j in jobs], False) if heartbeats else None
-        outcomes, _ = self.run(jobs, reporter=reporter)
+        outcomes, _ = self.run(jobs, reporter=reporter, timings=timings)
         infos, descs = outcomes[:len(infos)], outcomes[len(infos):]
-        merge.check_round(infos, False, "--info")
-        merge.check_round(descs, True, "--describe")
+        if checked:
+            merge.check_round(infos, False, "--info")
+            merge.check_round(descs, True, "--describe")
         return infos, descs
 
     def info(self, app_id):
@@ -101,19 +133,28 @@ class Session(object):
             merge.merge_describe(descs)     # refuses a metric with two owners
             descriptions = merge.descriptions_of(descs)
         plan = make_plan(request, [d.name for d in self.drivers], descriptions,
-                         self.settings.grace_period)
+                         self.settings.grace_period, {d.name: d.run for d in self.drivers})
+        if not plan.inputs:
+            raise MaggError(messages.nothing_to_measure(plan.skipped), reason="no-drivers")
         return merge.merge_info(infos, self.settings.force_cancel, __version__), plan
+
+    def can_cancel(self, info, plan):
+        """has_cancel of the measure round: a driver that will not measure never blocks it."""
+        return merge.can_cancel([info["drivers"][name] for name in plan.inputs],
+                                self.settings.force_cancel)
 
     def plan(self, app_id, text):
         info, plan = self.prepare(app_id, text)
         return {
             "status": "ok",
-            "has_cancel": info["has_cancel"],
+            "has_cancel": self.can_cancel(info, plan),
             "drivers": {name: {"input": plan.inputs[name],
                                "has_cancel": info["drivers"][name].get("has_cancel")}
                         for name in plan.inputs},
+            "skipped": plan.skipped,
             "unowned_metrics": plan.unowned,
             "unknown_overrides": plan.unknown_overrides,
+            "unused_userdata": plan.unused_userdata,
             "time_limit": {"longest_measurement": plan.longest,
                            "grace_period": self.settings.grace_period,
                            "deadline": plan.limit},
@@ -125,14 +166,16 @@ class Session(object):
             self.warn(messages.unowned_metrics(plan.unowned))
         if plan.unknown_overrides:
             self.warn(messages.unknown_overrides(plan.unknown_overrides))
+        if plan.unused_userdata:
+            self.warn(messages.unused_userdata(plan.unused_userdata))
         jobs = [Job(d.name, [d.path, app_id],
                     json.dumps(plan.inputs[d.name]).encode("utf-8"),
                     info["drivers"][d.name].get("has_cancel") is True)
-                for d in self.drivers]
+                for d in self.drivers if d.name in plan.inputs]
         start = self.clock()
         outcomes, ending = self.run(
             jobs, deadline=None if plan.limit is None else start + plan.limit,
-            stop_on_failure=info["has_cancel"], judge_exits=True,
+            stop_on_failure=self.can_cancel(info, plan), judge_exits=True,
             reporter=self.reporter([j.name for j in jobs], True))
         if ending is not None and ending.reason == "timeout":
             raise MaggError(messages.timed_out(plan.limit, plan.longest,
@@ -145,5 +188,15 @@ class Session(object):
         return result
 
     def versions(self):
-        infos, _ = self.query([], None)
-        return {o.name: o.result.get("version") for o in infos}
+        """The --version report; a driver that cannot answer is named, not fatal."""
+        infos, _ = self.query([], None, checked=False)
+        return health.version_report(infos, __version__)
+
+    def check(self, app_id):
+        """The --check report: every driver's --info and --describe, and their times."""
+        timings = {}
+        infos, descs = self.query([app_id], app_id, checked=False, timings=timings)
+        seconds = {o.name: {"info": timings.get(i), "describe": timings.get(len(infos) + i)}
+                   for i, o in enumerate(infos)}
+        return health.check_report(self.drivers, infos, descs, seconds,
+                                   self.settings.force_cancel, __version__)

@@ -5,9 +5,10 @@
     python3 examples/demo.py --source        # uses `python3 -m app` from this checkout
 
 Copies examples/servo/ to a temporary directory, installs the artifact there
-as ./measure, then runs, from that directory: `./measure --info`,
-`./measure --describe`, `./measure --plan` and a measurement with a request
-that gives measure-vegeta its own duration. Prints each step's answer,
+as ./measure, then runs, from that directory: `./measure --check` (on a
+terminal, so it prints its table), `./measure --info`, `./measure --describe`,
+`./measure --plan` and a measurement with a request that gives
+measure-vegeta its own duration. Prints each step's answer,
 progress lines as they arrive, and the merged result. Exits non-zero when a
 step fails.
 """
@@ -16,8 +17,11 @@ import argparse
 import importlib.util
 import json
 import os
+import pty
+import select
 import shutil
 import stat
+import subprocess
 import sys
 import tempfile
 
@@ -101,6 +105,30 @@ def show_layout(servo):
     print("   (* = executable: in measure.d/ only those are drivers)")
 
 
+def on_terminal(cmd, args, cwd, env):
+    """(exit code, stdout lines) of a command whose stdout is a terminal.
+
+    magg prints its tables only for a person, that is on a terminal; a
+    pseudo-terminal shows here what an operator would see.
+    """
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(cmd + args, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                            stdout=slave)
+    os.close(slave)
+    chunks = []
+    while select.select([master], [], [], IO_TIMEOUT)[0]:
+        try:
+            data = os.read(master, 65536)
+        except OSError:         # EIO: the command closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    code = proc.wait()
+    return code, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n").splitlines()
+
+
 def on_progress(line, measurement):
     print("   [%5.1f s] %3s%%  %s" % (measurement.elapsed(), line.get("progress"),
                                       line.get("message", "")), flush=True)
@@ -136,6 +164,15 @@ def main():
         shown = "python3 -m app" if opts.source else " ".join(cmd)
         heading("the servo directory: %s" % servo)
         show_layout(servo)
+
+        heading("%s --check %s" % (shown, app))
+        print("   (every driver's --info and --describe: a health check, no request)")
+        code, lines = on_terminal(cmd, ["--check", app], servo, env)
+        for line in lines[:-1]:
+            print("   " + line)
+        if code != 0:
+            print("\n!! --check failed (exit %s): %s" % (code, lines[-1] if lines else ""))
+            sys.exit(1)
 
         heading("%s --info %s" % (shown, app))
         run = agent.info(cmd, app, servo, **kw)

@@ -198,3 +198,12 @@ def test_demo_runs_from_source():
     assert proc.returncode == 0, proc.stdout
     assert "demo: every step succeeded" in proc.stdout
     assert "requests_throughput" in proc.stdout
+
+
+def test_check_finds_the_example_servo_healthy(servo, env):
+    run = agent.call(APP, ["--check", "app1"], servo, env=env, io_timeout=30)
+    assert run.ok, run
+    drivers = run.result["drivers"]
+    assert sorted(drivers) == DRIVERS
+    assert set(drivers["measure-prom"]["metrics"]) == PROM_METRICS
+    assert all(d["problem"] is None and d["run"] == "always" for d in drivers.values())
