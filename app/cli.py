@@ -9,7 +9,7 @@ import os
 import sys
 
 from app import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, MaggError, __version__
-from app.stdio import emit, ensure_std_fds, write_stderr
+from app.stdio import Streams, ensure_std_fds
 
 USAGE = ("usage: measure [--info [APP_ID] | --describe APP_ID | --plan APP_ID | "
          "--check APP_ID | APP_ID]")
@@ -108,12 +108,15 @@ def read_stdin():
                         status="bad-request", reason="bad-request")
 
 
-def dispatch(command, app_id, inbox):
-    """Run one command; returns the final object (the exit code follows its status)."""
+def dispatch(command, app_id, inbox, std):
+    """Run one command; returns the final object (the exit code follows its status).
+
+    std: magg's stdout and stderr (stdio.Streams); all output goes there.
+    """
     from app.commands import Session
 
     if command == "help":
-        sys.stdout.write(HELP % {"version": __version__, "usage": USAGE})
+        std.text(HELP % {"version": __version__, "usage": USAGE})
         return {"status": "ok"}
     text = read_stdin() if command in ("measure", "plan") else None
     try:
@@ -123,10 +126,10 @@ def dispatch(command, app_id, inbox):
             raise
         # --version works anywhere: magg's own version needs no measure.d.
         from app import health, messages
-        write_stderr(messages.warning(messages.version_not_asked(err.message)).encode(
+        std.log(messages.warning(messages.version_not_asked(err.message)).encode(
             "utf-8", "replace"))
-        return shown(command, health.version_report([], __version__))
-    session = Session(settings, drivers, inbox, emit, write_stderr)
+        return shown(std, command, health.version_report([], __version__))
+    session = Session(settings, drivers, inbox, std)
     normal = False
     try:
         if command == "info":
@@ -144,7 +147,7 @@ def dispatch(command, app_id, inbox):
         normal = True
     finally:
         session.close(normal)
-    return shown(command, result)
+    return shown(std, command, result)
 
 
 def setup():
@@ -164,43 +167,61 @@ def setup():
     return settings, drivers
 
 
-def shown(command, result):
+def shown(std, command, result):
     """The result, after its table when stdout is a terminal: a person reads it."""
     if command in ("plan", "check", "version") and os.isatty(1):
         from app import tables
-        sys.stdout.write({"plan": tables.plan_table, "check": tables.check_table,
-                          "version": tables.version_table}[command](result))
+        std.text({"plan": tables.plan_table, "check": tables.check_table,
+                  "version": tables.version_table}[command](result))
     return result
 
 
 def run(argv):
-    """The whole program; returns the exit code."""
+    """The whole program; returns the exit code.
+
+    The signal inbox stays open until the final line is written: a signal
+    that comes after the result is known changes nothing, and must not
+    kill magg (SIGUSR1's default action) while it writes that line.
+    """
     from app.signals import SignalInbox
     from app.spawn import undo_locale_coercion
-    inbox = None
+    inbox = std = None
     try:
         ensure_std_fds()
+        std = Streams()
         inbox = SignalInbox()
         undo_locale_coercion()
         command, app_id = parse_args(argv)
-        final = dispatch(command, app_id, inbox)
-        emit(final)
-        return EXIT_OK if final.get("status") == "ok" else EXIT_FAILED   # --check
+        final = dispatch(command, app_id, inbox, std)
+        code = EXIT_OK if final.get("status") == "ok" else EXIT_FAILED   # --check
     except MaggError as err:
         final = {"status": err.status, "message": err.message, "reason": err.reason}
         code = err.exit_code
     except Exception as err:   # a bug in magg: still one JSON line, trace on stderr
-        import traceback       # not on the start path: only a bug needs it
-        traceback.print_exc(file=sys.stderr)
         final = {"status": "failed", "reason": "internal-error",
                  "message": "internal error in magg %s: %s: %s"
                             % (__version__, type(err).__name__, err)}
         code = EXIT_INTERNAL
+        log_traceback(std)
+    try:
+        if std is None:
+            std = Streams()
+        std.line(final)
+        std.finish()
     finally:
         if inbox is not None:
             inbox.close()
+    return code
+
+
+def log_traceback(std):
+    """The traceback of a bug on stderr, best effort: the final line matters more."""
+    import traceback       # not on the start path: only a bug needs it
+    text = traceback.format_exc()
     try:
-        emit(final)
+        if std is not None:
+            std.log(text.encode("utf-8", "replace"))
+        else:
+            sys.stderr.write(text)
     except (OSError, ValueError):
         pass
-    return code

@@ -12,7 +12,7 @@ from app import EXIT_CANCELLED, MaggError, __version__, health, merge, messages
 from app.drivers import NEVER
 from app.events import Exited, Started
 from app.loop import Loop
-from app.pacing import Reporter
+from app.pacing import Pacer, Reporter
 from app.plan import make_plan
 from app.request import parse_request
 from app.spawn import Spawner
@@ -39,13 +39,13 @@ class TimedSupervisor(Supervisor):
 class Session(object):
     """One aggregator run: its settings, drivers, and the loop that runs them."""
 
-    def __init__(self, settings, drivers, inbox, emit, relay, clock=time.monotonic):
+    def __init__(self, settings, drivers, inbox, std, clock=time.monotonic):
         self.settings = settings
         self.clock = clock
         self.drivers = drivers
         self.inbox = inbox
-        self.emit = emit
-        self.relay = relay
+        self.std = std
+        self.pacer = Pacer(settings.progress_interval, settings.heartbeat, clock())
         self.watchdog = None
         self.loop = None
         for text in settings.warnings:
@@ -56,7 +56,7 @@ class Session(object):
             self.watchdog.close(normal)
 
     def warn(self, text):
-        self.relay(messages.warning(text).encode("utf-8", "replace"))
+        self.std.log(messages.warning(text).encode("utf-8", "replace"))
 
     def run(self, jobs, deadline=None, stop_on_failure=None, judge_exits=False,
             reporter=None, timings=None):
@@ -67,8 +67,7 @@ class Session(object):
         if self.loop is None:
             spawner = Spawner()
             self.watchdog = Watchdog(spawner)
-            self.loop = Loop(self.inbox, self.watchdog, spawner, self.emit, self.relay,
-                             self.clock)
+            self.loop = Loop(self.inbox, self.watchdog, spawner, self.std, self.clock)
         if stop_on_failure is None:
             stop_on_failure = self.settings.force_cancel
         supervisor = (Supervisor if timings is None else TimedSupervisor)(
@@ -81,10 +80,12 @@ class Session(object):
             raise MaggError(messages.cancelled(ending.signum,
                                                [o.name for o in outcomes if o.stopped]),
                             reason="cancelled", exit_code=EXIT_CANCELLED)
+        if ending is not None and ending.reason == "agent-gone":
+            raise MaggError(messages.agent_gone(), reason="agent-gone")
         return outcomes, ending
 
     def reporter(self, names, track):
-        return Reporter(names, self.settings.heartbeat, self.clock(), track)
+        return Reporter(names, self.pacer, track)
 
     @property
     def active(self):

@@ -19,6 +19,9 @@ Closed = collections.namedtuple("Closed", "driver stream")
 Exited = collections.namedtuple("Exited", "driver returncode")
 Signalled = collections.namedtuple("Signalled", "signum")
 Tick = collections.namedtuple("Tick", "")           # the supervisor's wake_at has come
+ReaderIdle = collections.namedtuple("ReaderIdle", "")   # the agent read every line written
+ReaderGone = collections.namedtuple("ReaderGone", "stream")  # magg's stdout or stderr
+StderrBacklog = collections.namedtuple("StderrBacklog", "full")  # magg's stderr unread
 
 # -- actions: supervisor -> loop -----------------------------------------------
 
@@ -27,3 +30,4 @@ Signal = collections.namedtuple("Signal", "driver signum")
 KillGroup = collections.namedtuple("KillGroup", "driver")   # SIGKILL, group and leader
 Emit = collections.namedtuple("Emit", "line")       # a progress line (a dict) for stdout
 Relay = collections.namedtuple("Relay", "data")     # bytes for stderr
+Drain = collections.namedtuple("Drain", "driver")   # read its stderr even when backlogged

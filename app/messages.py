@@ -141,12 +141,22 @@ def with_exit(text, returncode):
 
 # -- progress lines -------------------------------------------------------------
 
+FINISHED = "finished"
+# A merged progress message names every driver that spoke; beyond this it
+# is cut, since the agent sends each message on to the optimizer.
+PROGRESS_MESSAGE = 1024
+
+
 def driver_progress(name, message):
     return "%s: %s" % (name, "" if message is None else message)
 
 
-def driver_finished(name):
-    return "%s: finished" % name
+def merged_progress(said):
+    """One message from {driver: its latest message}, in the order they spoke."""
+    text = "; ".join(driver_progress(name, message) for name, message in said.items())
+    if len(text) <= PROGRESS_MESSAGE:
+        return text
+    return text[:PROGRESS_MESSAGE - 3] + "..."
 
 
 def heartbeat(running, total):
@@ -178,6 +188,16 @@ def short_text(text, limit=SHORT):
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+def stderr_not_shown(name, hidden, limit):
+    return ("%d bytes of %s's stderr not shown: magg.stderr_limit is %d bytes per driver"
+            % (hidden, name, limit))
+
+
+def stderr_dropped(name, dropped):
+    return ("%d bytes of %s's stderr dropped while stopping it: magg's own stderr "
+            "was not being read" % (dropped, name))
+
+
 def kept_both(what, key, name, renamed):
     return "%s %r returned by more than one driver; %s's value is kept as %r" % (
         what, key, name, renamed)
@@ -188,6 +208,10 @@ def kept_both(what, key, name, renamed):
 def cancelled(signum, stopped):
     return "cancelled by %s; stopped drivers: %s" % (
         signal_name(signum), ", ".join(stopped) or "none")
+
+
+def agent_gone():
+    return "nobody reads magg's stdout any more (the agent is gone); every driver was stopped"
 
 
 def timed_out(limit, longest, grace_period, running):

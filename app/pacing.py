@@ -1,53 +1,111 @@
 """What the progress lines say and when they go out (pure).
 
-The percent is the minimum over drivers (progress.py). A line goes out for
-each driver's report and each driver that finishes; when nothing was said
-for `heartbeat` seconds, a heartbeat line keeps the agent from taking magg
-for hung.
+The real agent reads one line at a time and makes one synchronous backend
+request for every progress line, reading nothing else meanwhile. So a
+progress line is not a log entry but the latest state, sent when the agent
+can take it:
+
+- at most one line waits unread in the agent's pipe: the next goes out
+  only once the loop reports the previous one read (ReaderIdle);
+- at most one line per `interval`: the first change after a quiet spell
+  goes out at once, later ones are merged into one line at the interval's
+  end, naming the latest message of each driver that spoke;
+- a line at least every `heartbeat` seconds, so the agent never takes magg
+  for hung;
+- the percent is the minimum over drivers and never goes down (progress.py).
 """
+
+import collections
 
 from app import messages
 from app.progress import Progress, format_percent
 
 
+class Pacer(object):
+    """When a line may go out; one per session, so it spans both rounds."""
+
+    def __init__(self, interval, heartbeat, now):
+        self.interval = interval
+        self.heartbeat = heartbeat
+        self.ready = True           # the agent has read every line written
+        self.last = now             # when the last line went out (or magg began)
+        self.sent_any = False
+
+    def may_send(self, now):
+        return self.ready and (not self.sent_any or now >= self.last + self.interval)
+
+    def beat_due(self, now):
+        return self.ready and now >= self.last + self.heartbeat
+
+    def sent(self, now):
+        self.ready = False
+        self.last = now
+        self.sent_any = True
+
+    def read(self):
+        self.ready = True
+
+
 class Reporter(object):
-    """Progress lines for one round.
+    """The progress lines of one round.
 
     track: report the drivers' own progress (the measure round); else only
     heartbeats (the --info/--describe round that precedes a measurement).
     """
 
-    def __init__(self, names, heartbeat, now, track=True):
+    def __init__(self, names, pacer, track=True):
         self.progress = Progress(names)
-        self.heartbeat = heartbeat
+        self.pacer = pacer
         self.track = track
-        self.next_beat = now + heartbeat
+        self.said = collections.OrderedDict()   # driver -> its latest message
+        self.dirty = False                      # a change not yet sent
 
     def driver_progress(self, name, value, message, now):
         """Lines for one progress report of a driver (value None: not a number)."""
         if not self.track:
             return []
-        percent = (self.progress.update(name, value) if value is not None
-                   else self.progress.aggregate())
-        return [self._line(percent, messages.driver_progress(name, message), now)]
+        if value is not None:
+            self.progress.update(name, value)
+        return self._changed(name, message, now)
 
     def driver_finished(self, name, now):
         if not self.track:
             return []
-        return [self._line(self.progress.update(name, 100.0),
-                           messages.driver_finished(name), now)]
+        self.progress.update(name, 100.0)
+        return self._changed(name, messages.FINISHED, now)
+
+    def reader_idle(self, now, running, total):
+        self.pacer.read()
+        return self.due(now, running, total)
 
     def due(self, now, running, total):
-        """A heartbeat line when nothing was said for `heartbeat` seconds."""
-        if now < self.next_beat:
-            return []
-        return [self._line(self.progress.aggregate(),
-                           messages.heartbeat(running, total), now)]
+        """The line the time calls for: merged changes, or a heartbeat."""
+        if self.dirty and (self.pacer.may_send(now) or self.pacer.beat_due(now)):
+            return [self._line(messages.merged_progress(self.said), now)]
+        if not self.dirty and self.pacer.beat_due(now):
+            return [self._line(messages.heartbeat(running, total), now)]
+        return []
 
     @property
     def wake_at(self):
-        return self.next_beat
+        """None while the agent has a line unread: ReaderIdle comes first."""
+        if not self.pacer.ready:
+            return None
+        if self.dirty:
+            return min(self.pacer.last + self.pacer.interval,
+                       self.pacer.last + self.pacer.heartbeat)
+        return self.pacer.last + self.pacer.heartbeat
 
-    def _line(self, percent, message, now):
-        self.next_beat = now + self.heartbeat
-        return {"progress": format_percent(percent), "message": message}
+    def _changed(self, name, message, now):
+        self.said.pop(name, None)       # keep the order in which drivers last spoke
+        self.said[name] = message
+        self.dirty = True
+        if self.pacer.may_send(now):
+            return [self._line(messages.merged_progress(self.said), now)]
+        return []
+
+    def _line(self, message, now):
+        self.pacer.sent(now)
+        self.said.clear()
+        self.dirty = False
+        return {"progress": format_percent(self.progress.aggregate()), "message": message}

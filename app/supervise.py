@@ -11,7 +11,11 @@ clock. The rules:
 - the deadline, or a signal to magg, stops every driver; a second signal
   hurries the stop; a driver silent for io_limit seconds is hung, and stopped;
 - every stop is the one sequence in stopping.py;
-- progress lines and heartbeats come from pacing.py.
+- progress lines and heartbeats come from pacing.py, paced by the agent;
+- when the agent stops reading magg's stdout, every driver is stopped;
+- driver stderr is passed on up to stderr_limit bytes per driver; while
+  magg's own stderr is backlogged the loop reads only the stderr of drivers
+  being stopped, and what of it does not fit is dropped and counted.
 """
 
 import collections
@@ -19,8 +23,9 @@ import heapq
 
 from app import messages
 from app.child import Child
-from app.events import (CanSpawn, Closed, Emit, Exited, NotStarted, Output, Relay,
-                        Signalled, Spawn, Started, Tick)
+from app.events import (CanSpawn, Closed, Drain, Emit, Exited, NotStarted, Output,
+                        ReaderGone, ReaderIdle, Relay, Signalled, Spawn, Started,
+                        StderrBacklog, Tick)
 from app.merge import driver_failure
 from app.progress import as_number
 from app.stopping import StopSequence
@@ -39,7 +44,8 @@ Ending = collections.namedtuple("Ending", "reason signum running")
 Ending.__doc__ = """Why the supervisor stopped every driver.
 
 reason: "cancelled" (signal signum), "timeout" (running: the names still
-running at the deadline) or "failed" (a driver failed; cancel allowed)."""
+running at the deadline), "failed" (a driver failed; cancel allowed) or
+"agent-gone" (nobody reads magg's stdout any more)."""
 
 
 class Silence(object):
@@ -89,7 +95,7 @@ class Supervisor(object):
 
     def __init__(self, round_, settings, reporter=None):
         self.round = round_
-        self.children = [Child(job) for job in round_.jobs]
+        self.children = [Child(job, settings.stderr_limit) for job in round_.jobs]
         self.waiting = collections.deque(range(len(self.children)))
         self.running = 0
         self.stops = StopSequence(settings.cleanup_grace_period)
@@ -97,6 +103,9 @@ class Supervisor(object):
         self.reporter = reporter
         self.ending = None
         self.signalled = False
+        self.stderr_gone = False
+        self.stderr_full = False
+        self.dropped = collections.Counter()    # stderr bytes dropped per driver
         self._actions = []
 
     @property
@@ -149,6 +158,9 @@ class Supervisor(object):
         if event.stream == "stdout":
             self.silence.heard(event.driver, now)
             self._stdout_events(event.driver, child.stdout(event.data), now)
+        elif self.stderr_full and child.stopping:
+            child.stderr(event.data)            # for the tail only
+            self.dropped[event.driver] += len(event.data)
         else:
             self._relay(child.stderr(event.data))
 
@@ -156,8 +168,11 @@ class Supervisor(object):
         child = self.children[event.driver]
         if event.stream == "stdout":
             self._stdout_events(event.driver, child.stdout_closed(), now)
-        else:
-            self._relay(child.stderr_closed())
+            return
+        self._relay(child.stderr_closed())
+        if child.relay.hidden:
+            self._note(messages.stderr_not_shown(child.name, child.relay.hidden,
+                                                 child.relay.limit))
 
     def _exited(self, event, now):
         self.children[event.driver].returncode = event.returncode
@@ -171,6 +186,19 @@ class Supervisor(object):
             self._actions += self.stops.hurry()     # asked twice: no more grace
         self.signalled = True
         self._stop_all(Ending("cancelled", event.signum, []), now)
+
+    def _reader_idle(self, event, now):
+        if self.reporter is not None:
+            self._emit(self.reporter.reader_idle(now, self.running, len(self.children)))
+
+    def _reader_gone(self, event, now):
+        if event.stream == "stdout":
+            self._stop_all(Ending("agent-gone", None, []), now)
+        else:
+            self.stderr_gone = True
+
+    def _stderr_backlog(self, event, now):
+        self.stderr_full = event.full
 
     def _tick(self, event, now):
         deadline = self.round.deadline
@@ -189,7 +217,8 @@ class Supervisor(object):
 
     _HANDLERS = {CanSpawn: _can_spawn, Started: _started, NotStarted: _not_started,
                  Output: _output, Closed: _closed, Exited: _exited,
-                 Signalled: _signalled, Tick: _tick}
+                 Signalled: _signalled, Tick: _tick, ReaderIdle: _reader_idle,
+                 ReaderGone: _reader_gone, StderrBacklog: _stderr_backlog}
 
     # -- rules --------------------------------------------------------------
 
@@ -208,6 +237,8 @@ class Supervisor(object):
         outcome = child.finish()
         if self.reporter is not None:
             self._emit(self.reporter.driver_finished(child.name, now))
+        if self.dropped[driver]:
+            self._note(messages.stderr_dropped(child.name, self.dropped[driver]))
         if (not child.stopping and self.round.judge_exits
                 and driver_failure(outcome, True) is not None):
             self._failed(now)
@@ -233,10 +264,14 @@ class Supervisor(object):
         if child.running and not child.stopping:
             child.stopping = True
             self._actions += self.stops.begin(driver, child.job.has_cancel, now)
+            self._actions.append(Drain(driver))  # so it is never stuck on its stderr
 
     def _emit(self, lines):
         self._actions += [Emit(line) for line in lines]
 
     def _relay(self, data):
-        if data:
+        if data and not self.stderr_gone:
             self._actions.append(Relay(data))
+
+    def _note(self, text):
+        self._relay(messages.warning(text).encode("utf-8", "replace"))

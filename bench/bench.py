@@ -16,6 +16,9 @@ Scenarios (one function each, below):
   deadline   a hung driver, grace_period 1 + duration 1: lateness after 2 s
   startup    first run (unpacking) and warm runs of --info, against
              `python3 -c pass` on the same interpreter
+  slow agent an agent that spends 50 ms per progress line (the backend
+             round trip) reading four drivers that report 20 times a second:
+             magg against a pass-through relaying every line (slow_agent.py)
 
 Every Python process is started by the real interpreter's path (a pyenv
 shim adds tens of milliseconds to each start), and the artifact is run as
@@ -45,6 +48,8 @@ import tempfile
 import threading
 import time
 
+import slow_agent
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARTIFACT = os.path.join(ROOT, "dist", "measure.pyz")
 DEFAULT_OUT = os.path.join(ROOT, "bench", "results.json")
@@ -66,6 +71,7 @@ DEADLINE_DURATION = 1                   # request control.duration
 DEADLINE_REPS, QUICK_DEADLINE_REPS = 5, 1
 FIRST_RUN_REPS, QUICK_FIRST_RUN_REPS = 5, 1
 WARM_REPS, QUICK_WARM_REPS = 21, 5
+SLOW_AGENT_REPS, QUICK_SLOW_AGENT_REPS = 3, 1
 
 TIME = "/usr/bin/time"                  # GNU time, for the RSS cross-check
 MARKER = "MAGG_BENCH_MARKER"             # in every child's environment, see settle()
@@ -86,6 +92,8 @@ TARGETS = (
     ("cancel", "cancel latency (median)", 0.1, "s"),
     ("deadline", "deadline lateness (median, from process start)", 0.1, "s"),
     ("warm_start", "warm start above python -c pass (median)", 0.040, "s"),
+    ("slow_agent_lines", "slow agent: progress lines received per second", 1.5, "/s"),
+    ("slow_agent_cancel", "slow agent: SIGUSR1 to final line read", 1.0, "s"),
 )
 
 # A trivial driver: one metric of its own, answers at once.
@@ -691,6 +699,8 @@ def judge(results):
     values["cancel"] = results["cancel"]["median_s"]
     values["deadline"] = results["deadline"]["late_from_start_median_s"]
     values["warm_start"] = results["startup"]["warm_above_pass_median_s"]
+    values["slow_agent_lines"] = results["slow_agent"]["magg"]["lines_per_s"]
+    values["slow_agent_cancel"] = results["slow_agent"]["magg"]["cancel_to_final_s"]
     verdicts = []
     for key, what, limit, unit in TARGETS:
         if key in values:
@@ -756,7 +766,17 @@ def render(results):
         ["startup: python -c pass", st["warm_reps"] + st["first_reps"],
          ms(st["python_pass_median_s"]), ""],
     ], ["scenario", "reps", "value", "note"]))
-    out += ["", "Targets (issue 6)"]
+    sa = results["slow_agent"]
+    out += ["", "Slow agent: %d drivers x 20 progress lines/s, %d ms per progress line "
+                "read (medians of %d)" % (sa["drivers"], sa["round_trip_s"] * 1000,
+                                          sa["reps"])]
+    out.append(table(
+        [["progress lines received per second", "%.1f" % sa["magg"]["lines_per_s"],
+          "%.1f" % sa["pass_through"]["lines_per_s"]],
+         ["SIGUSR1 -> final line read", ms(sa["magg"]["cancel_to_final_s"]),
+          ms(sa["pass_through"]["cancel_to_final_s"])]],
+        ["", "magg", "pass-through (cat)"]))
+    out += ["", "Targets"]
     out.append(table(
         [[t["target"], fmt_value(t["value"], t["unit"]),
           "<= " + fmt_value(t["limit"], t["unit"]), "met" if t["met"] else "MISSED"]
@@ -771,6 +791,8 @@ def render(results):
 def fmt_value(value, unit):
     if unit == "x":
         return "%.2f" % value
+    if unit == "/s":
+        return "%.1f/s" % value
     if unit == "s":
         return ms(value)
     return "%.1f %s" % (value, unit)
@@ -831,6 +853,15 @@ def main(argv=None):
         results["startup"] = startup(
             runner, base, QUICK_FIRST_RUN_REPS if quick else FIRST_RUN_REPS,
             QUICK_WARM_REPS if quick else WARM_REPS)
+        results["slow_agent"] = slow_agent.slow_agent(
+            runner, base, QUICK_SLOW_AGENT_REPS if quick else SLOW_AGENT_REPS,
+            make_servo, write_executable)
+        progress("slow agent: magg %.1f lines/s, cancel %.3f s; pass-through %.1f "
+                 "lines/s, cancel %.3f s" % (
+                     results["slow_agent"]["magg"]["lines_per_s"],
+                     results["slow_agent"]["magg"]["cancel_to_final_s"],
+                     results["slow_agent"]["pass_through"]["lines_per_s"],
+                     results["slow_agent"]["pass_through"]["cancel_to_final_s"]))
     results["machine"]["loadavg_at_end"] = os.getloadavg()
     results["settings"]["runs_with_stragglers"] = runner.stragglers
     results["targets"] = judge(results)

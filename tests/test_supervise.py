@@ -9,16 +9,18 @@ import signal
 import pytest
 
 from app.config import HEARTBEAT, io_timeout
-from app.events import (CanSpawn, Closed, Emit, Exited, KillGroup, NotStarted, Output,
-                        Relay, Signal, Signalled, Spawn, Started, Tick)
-from app.pacing import Reporter
+from app.events import (CanSpawn, Closed, Drain, Emit, Exited, KillGroup, NotStarted,
+                        Output, ReaderGone, ReaderIdle, Relay, Signal, Signalled, Spawn,
+                        Started, StderrBacklog, Tick)
+from app.pacing import Pacer, Reporter
 from app.supervise import Job, Round, Supervisor
 
 
 class Settings(object):
-    def __init__(self, cleanup_grace_period=300.0, io_limit=None):
+    def __init__(self, cleanup_grace_period=300.0, io_limit=None, stderr_limit=0):
         self.cleanup_grace_period = cleanup_grace_period
         self.io_limit = io_limit
+        self.stderr_limit = stderr_limit
 
 
 def job(name, has_cancel=True):
@@ -250,39 +252,56 @@ def progress_lines(actions):
     return [a.line for a in actions if isinstance(a, Emit)]
 
 
-def measuring(heartbeat=30.0):
-    return supervisor(reporter=Reporter(["a", "b"], heartbeat, 0.0))
+def measuring(heartbeat=30.0, interval=0.0):
+    """A measure round of a and b whose agent reads every line at once."""
+    return supervisor(reporter=Reporter(["a", "b"], Pacer(interval, heartbeat, 0.0)))
+
+
+def said(sup, driver, value, now, message="m"):
+    """A driver's progress line; the progress lines magg emits for it."""
+    return progress_lines(sup.handle(
+        Output(driver, "stdout", line({"progress": value, "message": message})), now))
+
+
+def read_at(sup, now):
+    """The agent has read the last line at `now`: what magg emits next."""
+    return progress_lines(sup.handle(ReaderIdle(), now))
 
 
 def test_progress_is_the_minimum_over_drivers_and_never_goes_down():
     sup = measuring()
-    said = []
+    lines = []
     for driver, value in [(0, 50), (1, 20), (1, 70), (0, 10), (0, 90)]:
-        said += progress_lines(sup.handle(
-            Output(driver, "stdout", line({"progress": value, "message": "m"})), 1.0))
-    assert [p["progress"] for p in said] == [0, 20, 50, 50, 70]
-    assert said[0]["message"] == "a: m"
+        lines += said(sup, driver, value, 1.0)
+        lines += read_at(sup, 1.0)
+    assert [p["progress"] for p in lines] == [0, 20, 50, 50, 70]
+    assert lines[0]["message"] == "a: m"
 
 
 def test_a_finished_driver_counts_as_100():
     sup = measuring()
-    sup.handle(Output(1, "stdout", line({"progress": 40})), 1.0)
+    said(sup, 1, 40, 1.0, "warm")
+    read_at(sup, 1.0)
     lines = progress_lines(finish(sup, 0, OK, now=2.0))
     assert lines[-1] == {"progress": 40, "message": "a: finished"}
 
 
 def test_a_heartbeat_follows_heartbeat_seconds_of_quiet():
     sup = measuring(heartbeat=30.0)
+    assert sup.handle(ReaderIdle(), 0.0) == []
     assert sup.wake_at == 30.0
     assert progress_lines(sup.handle(Tick(), 29.0)) == []
     assert progress_lines(sup.handle(Tick(), 30.0)) == [
         {"progress": 0, "message": "magg: 2 of 2 drivers still running"}]
+    assert sup.wake_at is None          # the agent has not read it yet
+    read_at(sup, 31.0)
     assert sup.wake_at == 60.0
 
 
 def test_a_progress_line_puts_the_next_heartbeat_off():
     sup = measuring(heartbeat=30.0)
-    sup.handle(Output(0, "stdout", line({"progress": 10})), 20.0)
+    said(sup, 0, 10, 20.0)
+    read_at(sup, 20.5)
     assert sup.wake_at == 50.0
     assert progress_lines(sup.handle(Tick(), 30.0)) == []
 
@@ -292,3 +311,120 @@ def test_progress_that_is_not_a_number_keeps_the_percent_and_passes_the_message(
     lines = progress_lines(sup.handle(
         Output(0, "stdout", line({"progress": "soon", "message": "warming"})), 1.0))
     assert lines == [{"progress": 0, "message": "a: warming"}]
+
+
+# -- pacing: the agent's speed and progress_interval ------------------------------------
+
+def test_no_second_line_goes_out_before_the_agent_read_the_first():
+    sup = measuring()
+    assert said(sup, 0, 10, 1.0) != []
+    assert said(sup, 1, 20, 2.0) == []
+    assert said(sup, 0, 30, 3.0) == []
+    assert sup.wake_at is None
+    assert read_at(sup, 9.0) == [{"progress": 20, "message": "b: m; a: m"}]
+
+
+def test_while_the_agent_lags_newer_progress_replaces_the_pending_line():
+    sup = measuring()
+    said(sup, 0, 10, 1.0, "one")
+    said(sup, 0, 20, 2.0, "two")
+    said(sup, 0, 30, 3.0, "three")
+    assert read_at(sup, 4.0) == [{"progress": 0, "message": "a: three"}]
+
+
+def test_at_most_one_line_per_progress_interval_the_first_change_at_once():
+    sup = measuring(interval=1.0)
+    assert [p["message"] for p in said(sup, 0, 10, 5.0, "first")] == ["a: first"]
+    read_at(sup, 5.01)
+    assert said(sup, 1, 10, 5.2, "soon") == []
+    assert said(sup, 0, 20, 5.4, "later") == []
+    assert sup.wake_at == 6.0
+    assert progress_lines(sup.handle(Tick(), 5.99)) == []
+    assert progress_lines(sup.handle(Tick(), 6.0)) == [
+        {"progress": 10, "message": "b: soon; a: later"}]
+
+
+def test_a_change_after_a_quiet_spell_goes_out_at_once():
+    sup = measuring(interval=1.0)
+    said(sup, 0, 10, 5.0)
+    read_at(sup, 5.1)
+    assert said(sup, 0, 20, 9.0) != []
+
+
+def test_a_merged_message_is_bounded_in_length():
+    sup = supervisor(*[job("driver%03d" % i) for i in range(300)],
+                     reporter=Reporter(["driver%03d" % i for i in range(300)],
+                                       Pacer(1.0, 30.0, 0.0)))
+    said(sup, 0, 1, 1.0)
+    read_at(sup, 1.1)
+    for driver in range(300):
+        said(sup, driver, 5, 1.5, "x" * 50)
+    (merged,) = progress_lines(sup.handle(Tick(), 2.0))
+    assert len(merged["message"]) <= 1024
+    assert merged["message"].startswith("driver000: ")
+
+
+def test_a_heartbeat_is_due_even_while_progress_interval_is_longer():
+    sup = supervisor(reporter=Reporter(["a", "b"], Pacer(100.0, 30.0, 0.0)))
+    said(sup, 0, 10, 1.0)
+    read_at(sup, 1.0)
+    said(sup, 0, 20, 2.0)
+    assert sup.wake_at == 31.0
+    assert progress_lines(sup.handle(Tick(), 31.0)) == [{"progress": 0, "message": "a: m"}]
+
+
+def test_the_pace_spans_rounds_an_unread_heartbeat_holds_the_first_progress():
+    pacer = Pacer(0.0, 30.0, 0.0)
+    query = supervisor(reporter=Reporter(["a", "a"], pacer, track=False))
+    assert progress_lines(query.handle(Tick(), 30.0)) != []
+    measure = supervisor(reporter=Reporter(["a", "b"], pacer))
+    assert said(measure, 0, 10, 31.0) == []
+    assert read_at(measure, 32.0) == [{"progress": 0, "message": "a: m"}]
+
+
+# -- magg's own stdout and stderr ------------------------------------------------------
+
+def test_when_nobody_reads_stdout_any_more_every_driver_is_stopped():
+    sup = supervisor(job("a"), job("b", has_cancel=False))
+    actions = sup.handle(ReaderGone("stdout"), 1.0)
+    assert signals_sent(actions) == [(0, signal.SIGUSR1), (1, signal.SIGTERM)]
+    assert sup.ending.reason == "agent-gone"
+
+
+def test_when_nobody_reads_stderr_drivers_go_on_and_nothing_is_relayed():
+    sup = supervisor()
+    assert sup.handle(ReaderGone("stderr"), 1.0) == []
+    assert sup.handle(Output(0, "stderr", b"log\n"), 2.0) == []
+    assert sup.ending is None
+
+
+def test_a_stopped_driver_has_its_stderr_drained():
+    sup = supervisor()
+    actions = sup.handle(Signalled(signal.SIGUSR1), 1.0)
+    assert [a.driver for a in actions if isinstance(a, Drain)] == [0, 1]
+
+
+def test_while_stderr_is_backlogged_a_stopped_drivers_stderr_is_dropped_and_counted():
+    sup = supervisor()
+    sup.handle(StderrBacklog(True), 1.0)
+    sup.handle(Signalled(signal.SIGUSR1), 1.0)
+    assert sup.handle(Output(0, "stderr", b"x" * 5000 + b"\n"), 2.0) == []
+    notes = [a.data for a in finish(sup, 0, None, returncode=3, now=3.0)
+             if isinstance(a, Relay)]
+    assert any(b"5001 bytes of a's stderr dropped while stopping it" in n for n in notes)
+    assert sup.outcomes()[0].stderr_tail.endswith(b"x\n")
+
+
+def test_a_running_drivers_stderr_is_relayed_even_while_backlogged():
+    sup = supervisor()
+    sup.handle(StderrBacklog(True), 1.0)
+    assert sup.handle(Output(0, "stderr", b"late\n"), 2.0) == [Relay(b"[a] late\n")]
+
+
+def test_stderr_past_stderr_limit_is_not_relayed_and_a_line_says_how_much():
+    sup = supervisor(stderr_limit=10)
+    relayed = sup.handle(Output(0, "stderr", b"0123456789abcdef\n"), 1.0)
+    relayed += sup.handle(Closed(0, "stderr"), 1.0)
+    text = b"".join(a.data for a in relayed if isinstance(a, Relay))
+    assert text.startswith(b"[a] 0123456789\n")
+    assert b"7 bytes of a's stderr not shown: magg.stderr_limit is 10 bytes" in text

@@ -1,0 +1,102 @@
+"""`make bench`'s slow-agent rows: magg against a plain pass-through, at the agent's pace.
+
+The real agent makes one backend request per progress line and reads
+nothing meanwhile (protocol.md, "The agent's pace"). Here the agent is
+tests/paced_agent.py with a 50 ms round trip per progress line, reading
+four drivers that each report 20 times a second for 5 s. Two ways to bring
+their lines to it, run alternately in one session:
+
+- magg (the artifact), which sends progress as state: at most one line
+  unread, at most one a progress_interval;
+- a pass-through: the drivers started by `sh`, their stdout merged into one
+  pipe and relayed by `cat`, SIGUSR1 forwarded to them. It stands for any
+  aggregator that forwards every line, as the seed's did.
+
+Measured: progress lines the agent received per second, and the time from
+the cancel (sent in answer to the first progress line read after 2 s, as
+the agent does) to the final line read.
+"""
+
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))), "tests"))
+import paced_agent  # noqa: E402  (stdlib only; shared with the tests)
+
+DRIVERS = 4
+LINES = 100                 # per driver, one every 50 ms: 5 s
+ROUND_TRIP = 0.05
+CANCEL_AFTER = 2.0
+TIMEOUT = 120.0
+
+DRIVER = """#!/bin/sh
+case "$1" in
+  --info) echo '{"has_cancel": true, "version": "1.0"}' ;;
+  --describe) echo '{"status": "ok", "metrics": {}}' ;;
+  *) cat >/dev/null
+     trap 'echo "{\\"status\\": \\"failed\\", \\"reason\\": \\"cancelled\\", \\"message\\": \\"cancelled\\"}"; exit 3' USR1
+     i=0
+     while [ $i -lt %(lines)d ]; do
+       i=$((i+1))
+       echo "{\\"progress\\": $((i * 100 / %(lines)d)), \\"message\\": \\"step $i\\"}"
+       sleep 0.05
+     done
+     echo '{"status": "ok", "metrics": {"%(metric)s": {"value": 1}}}' ;;
+esac
+"""
+
+# Every driver's stdout into one FIFO, relayed by cat; SIGUSR1 forwarded.
+PASS_THROUGH = """#!/bin/sh
+dir=$(mktemp -d)
+mkfifo "$dir/lines"
+cat "$dir/lines" &
+exec 3>"$dir/lines"
+pids=
+for d in ./measure.d/*; do "$d" "$1" </dev/null >&3 & pids="$pids $!"; done
+exec 3>&-
+trap 'kill -USR1 $pids 2>/dev/null' USR1
+until wait; do :; done
+rm -r "$dir"
+"""
+
+
+def setup(make_servo, write_executable, base):
+    """The servo directory: four reporting drivers, magg's pass-through rival."""
+    drivers = {"d%d" % i: DRIVER % {"lines": LINES, "metric": "m%d" % i}
+               for i in range(DRIVERS)}
+    servo = make_servo(base, "slow-agent", drivers, request={"control": {}})
+    write_executable(os.path.join(servo, "pass-through"), PASS_THROUGH)
+    return servo
+
+
+def one_run(argv, servo, env, cancel):
+    run = paced_agent.measure(
+        argv[:-1], argv[-1], {"control": {}}, servo, env, round_trip=ROUND_TRIP,
+        on_progress=paced_agent.cancel_after(CANCEL_AFTER) if cancel else None,
+        timeout=TIMEOUT)
+    if run.result is None:
+        raise RuntimeError("slow agent: no final line from %s: %r" % (argv, run))
+    if cancel:
+        return run.final_at - run.cancelled_at
+    return len(run.progress) / run.final_at
+
+
+def slow_agent(runner, base, reps, make_servo, write_executable):
+    """{"magg": {...}, "pass_through": {...}}, medians over reps, interleaved."""
+    servo = setup(make_servo, write_executable, base)
+    commands = {"magg": runner.magg("app"), "pass_through": ["./pass-through", "app"]}
+    samples = {name: {"lines_per_s": [], "cancel_to_final_s": []} for name in commands}
+    for _ in range(reps):
+        for name, argv in sorted(commands.items()):
+            samples[name]["lines_per_s"].append(one_run(argv, servo, runner.env, False))
+            runner.settle()
+            samples[name]["cancel_to_final_s"].append(one_run(argv, servo, runner.env, True))
+            runner.settle()
+    result = {"drivers": DRIVERS, "lines_per_driver_per_s": 20, "round_trip_s": ROUND_TRIP,
+              "reps": reps}
+    for name, values in samples.items():
+        result[name] = {key: statistics.median(v) for key, v in values.items()}
+        result[name]["samples"] = values
+    return result
