@@ -34,6 +34,8 @@ def short(obj, limit=SHORT):
 # Dicts up to this size are shown with sorted keys, like json.dumps(sort_keys=True);
 # a bigger one in its own order, so no excerpt sorts a million keys.
 _SORTED_KEYS_UP_TO = 1000
+# About 4300 decimal digits.
+_LONGEST_INT_BITS = 14300
 
 
 def _json_pieces(obj, limit):
@@ -77,10 +79,14 @@ def _scalar(value, limit):
     if isinstance(value, str):
         return json.dumps(value[:limit + 1])
     if isinstance(value, int):
-        # More digits than the excerpt shows; str() would be slow, or refused (3.11+).
-        if value.bit_length() > 4 * limit:
-            return "<an integer of about %d digits>" % (value.bit_length() * 0.30103 + 1)
-        return str(value)
+        # str() takes time quadratic in the digits, and Python 3.11+ refuses
+        # it past 4300 digits: a longer integer is shown by its length.
+        if value.bit_length() <= _LONGEST_INT_BITS:
+            try:
+                return str(value)
+            except ValueError:
+                pass
+        return "<an integer of about %d digits>" % (value.bit_length() * 0.30103 + 1)
     if isinstance(value, (bytes, bytearray)):
         return "<%d bytes>" % len(value)
     if hasattr(value, "isoformat"):     # a YAML date or timestamp
