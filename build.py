@@ -15,21 +15,23 @@ PATH next to it). Standard library only. The steps, and why:
    no .so), so one artifact serves every CPU and CPython 3.6 to 3.13; and
    the ``.py`` files of ``app/``.
 3. Run shiv on it (``--site-packages``, no pip install, no
-   ``--extend-pythonpath`` so no PYTHONPATH reaches the drivers we start),
-   with ``--compile-pyc`` so the first run of each interpreter writes .pyc
-   files next to the unpacked sources and warm starts do not recompile, even
-   with PYTHONDONTWRITEBYTECODE=1.
-4. Swap shiv's ``__main__.py`` for pyz/__main__.py. shiv's bootstrap
-   always unpacks to ``~/.shiv`` (or a fixed ``--root``) and fails with a
-   traceback when HOME is missing or read-only; its ``--preamble`` runs only
-   after unpacking, too late to choose. Ours keeps SHIV_ROOT, else uses
-   ~/.shiv if it is ours and safe, else a private 0700 ``magg-<uid>``
-   directory in the temp dir (ownership checked), else imports straight
-   from the zip; one directory per interpreter (cache tag), so each keeps
-   its own .pyc files. shiv's ``extract_site_packages`` still does the
-   unpacking; warm starts skip importing shiv's bootstrap (~15 ms). The
-   rewrite also sorts entries and fixes file modes, so the result depends
-   neither on the file system's listing order nor on the builder's umask.
+   ``--extend-pythonpath`` so no PYTHONPATH reaches the drivers we start).
+   No ``--compile-pyc``: pyz/__main__.py always writes the .pyc files when
+   it unpacks, so warm starts do not recompile, even with
+   PYTHONDONTWRITEBYTECODE=1.
+4. Swap shiv's ``__main__.py`` for pyz/__main__.py and leave shiv's
+   ``_bootstrap`` package out. shiv's bootstrap always unpacks to ``~/.shiv``
+   (or a fixed ``--root``), fails with a traceback when HOME is missing or
+   read-only, and compiles in worker processes that inherit its unpack
+   lock, so a first run killed while compiling blocks every later run; its
+   ``--preamble`` runs only after unpacking, too late to choose. Ours keeps
+   SHIV_ROOT, else uses ~/.shiv if it is ours and safe, else a private 0700
+   ``magg-<uid>`` directory in the temp dir (ownership checked), else
+   imports straight from the zip; it unpacks and compiles in-process into
+   a private directory and renames it into place (no lock), one directory
+   per interpreter (cache tag). The rewrite also sorts entries and fixes
+   file modes, so the result depends neither on the file system's listing
+   order nor on the builder's umask.
 
 Reproducible: every zip entry gets the same timestamp (SOURCE_DATE_EPOCH if
 set, else the last commit's time), entries are sorted and modes fixed, so
@@ -51,6 +53,8 @@ REQUIREMENTS = VENDOR / "requirements.txt"
 SDIST_GLOB = "PyYAML-*.tar.gz"
 APP = ROOT / "app"
 ZIP_MAIN = ROOT / "pyz" / "__main__.py"
+# shiv's run-time bootstrap: pyz/__main__.py does its work, so it is left out.
+SHIV_BOOTSTRAP = "_bootstrap/"
 BUILD = ROOT / "build"
 STAGING = BUILD / "site-packages"
 OUTPUT = ROOT / "dist" / "measure.pyz"
@@ -147,19 +151,20 @@ def run_shiv(epoch):
     print("+ SOURCE_DATE_EPOCH=" + epoch, flush=True)
     subprocess.run([
         str(shiv), "--site-packages", str(STAGING), "--reproducible",
-        "--compile-pyc", "-e", ENTRY_POINT, "-p", SHEBANG, "-o", str(OUTPUT),
+        "-e", ENTRY_POINT, "-p", SHEBANG, "-o", str(OUTPUT),
     ], env=env, check=True)
 
 
 def swap_main():
-    """Rewrite the zip with pyz/__main__.py as its __main__.py.
+    """Rewrite the zip with pyz/__main__.py as its __main__.py, without _bootstrap/.
 
     Keeps shiv's timestamps; sorts the entries (shiv adds its bootstrap in
     directory-listing order) and sets every file's mode to 0644, so neither
     the file system nor the builder's umask leaks into the artifact.
     """
     with zipfile.ZipFile(str(OUTPUT)) as old:
-        entries = [(info, old.read(info)) for info in old.infolist()]
+        entries = [(info, old.read(info)) for info in old.infolist()
+                   if not info.filename.startswith(SHIV_BOOTSTRAP)]
     entries.sort(key=lambda entry: entry[0].filename)
     tmp = OUTPUT.with_name(OUTPUT.name + ".tmp")
     with tmp.open("wb") as fd:

@@ -2,48 +2,90 @@
 """The zipapp's __main__: find (or make) the unpacked bundle, then run the app.
 
 build.py puts this file at the root of dist/measure.pyz in place of shiv's
-three-line ``import _bootstrap; _bootstrap.bootstrap()``. shiv still builds
-the zip and still does the unpacking (``_bootstrap.extract_site_packages``:
-file lock, atomic rename, .pyc compilation); this file decides *where*, and
-runs the app itself on warm starts. Why not shiv's own bootstrap:
+``import _bootstrap; _bootstrap.bootstrap()`` and leaves shiv's bootstrap
+out. shiv still builds the zip (site-packages/, environment.json); this file
+unpacks it. Why not shiv's bootstrap:
 
-- shiv always unpacks to ``~/.shiv`` (or a fixed ``--root``), which fails
-  with a traceback when HOME is missing or read-only: a service account, a
-  container with a read-only root filesystem, uid 65534;
-- importing ``_bootstrap`` on every start costs ~15 ms (it is compiled from
-  the zip each time, and pulls in typing, pathlib, compileall, hashlib...),
-  a large share of a start-up budget of 40 ms over a bare interpreter.
+- it always unpacks to ``~/.shiv`` (or a fixed ``--root``) and fails with a
+  traceback when HOME is missing or read-only, or SHIV_ROOT is a file;
+- it holds a file lock while compileall's worker processes compile the
+  bundle. The workers inherit the lock, so a first run killed while it
+  compiles (SIGKILL, the OOM killer, a container stop) leaves orphans that
+  hold it, and every later run waits on it forever, silently;
+- importing it costs ~15 ms per start (typing, pathlib, compileall...).
 
-Where the bundle is unpacked, first fit wins:
+Where the bundle is unpacked, first fit wins (each failure is said on stderr):
 
-1. ``$SHIV_ROOT`` when set, as with any shiv app (the user's choice, unchecked);
-2. ``~/.shiv``, shiv's default, when it is (or can be made) a directory owned
-   by this user that no one else may write to, and it already holds this
-   build or is writable;
-3. ``<tempdir>/magg-<uid>``, created with mode 0700 and used only if it is a
-   real directory (not a symlink) owned by this user with no group or other
-   access, so no other user can plant code in it;
-4. nowhere: the app and PyYAML are imported straight from the zip
-   (everything in it is pure Python), compiled in memory on each run.
+1. ``$SHIV_ROOT`` when set (the user's choice: it must work, not be ours);
+2. ``~/.shiv``, when it is (or can be made) a directory owned by this user
+   that no one else may write to;
+3. ``<tempdir>/magg-<uid>``, mode 0700, used only if it is a real directory
+   owned by this user with no group or other access, so no other user can
+   plant code in it;
+4. nowhere: app and PyYAML are imported straight from the zip (both are
+   pure Python), compiled in memory on each run.
+
+How a bundle is unpacked, so that no instant of SIGKILL and no number of
+concurrent first runs can leave a half bundle in use or block a later run:
+
+- each run extracts and compiles (in this process: no workers to orphan)
+  into its own ``.magg-partial-*`` directory next to the target, then
+  publishes it with one rename(2), which is atomic: the target is either
+  absent or complete. A run that loses the race to another discards its
+  copy and uses the winner's. No lock, so nothing to wait on;
+- all of it must finish within UNPACK_SECONDS (checked between files),
+  else the run gives up and runs from the zip: a slow disk costs speed,
+  never an endless wait;
+- partial directories left by killed runs are removed by a later unpack
+  once older than STALE_SECONDS, long after any live run would have given
+  up on them.
 
 Each interpreter gets its own directory (the name ends in its cache tag,
-e.g. ``cpython-36``): shiv compiles .pyc files once, when it unpacks, for
-the interpreter that unpacks, and with PYTHONDONTWRITEBYTECODE=1 any other
-version sharing the directory would recompile everything on every start.
+e.g. ``cpython-36``): the .pyc files are compiled once, by the first run of
+that interpreter, and PYTHONDONTWRITEBYTECODE=1 must not make another
+version recompile everything on every start.
 
-Nothing here touches os.environ (and shiv's --extend-pythonpath is off):
-drivers the aggregator starts see exactly the environment it was given.
-Of shiv's run-time variables only SHIV_ROOT and SHIV_FORCE_EXTRACT are read.
-This file must stay valid Python 3.6.
+The bundle goes first on sys.path, before PYTHONPATH and the current
+directory, and a preloaded ``app`` or ``yaml`` is dropped: magg runs its own
+code and PyYAML whatever the environment holds. Nothing here touches
+os.environ: drivers see exactly the environment magg was given. Of shiv's
+run-time variables only SHIV_ROOT and SHIV_FORCE_EXTRACT are read.
+
+Start-up never ends without the protocol's final line: a failure here
+prints one ``{"status": "failed", "reason": "internal-error"}`` line and
+exits 70, as the app does for its own bugs; messages to stderr are best
+effort. This file must stay valid Python 3.6 and use the standard library.
 """
 
 import json
 import os
 import stat
 import sys
+import time
 
 TEMP_PREFIX = "magg-"
+PARTIAL_PREFIX = ".magg-partial-"
+UNPACK_SECONDS = 5.0      # for every unpack attempt of one run together
+STALE_SECONDS = 600       # a partial this old belongs to no live run
+OWN_PACKAGES = ("app", "yaml")
 TRUE_WORDS = ("1", "true", "t", "yes")
+# The app's exit codes (app/__init__.py), which cannot be imported yet.
+EXIT_CANCELLED = 3
+EXIT_INTERNAL = 70
+
+
+def say(message):
+    """One line to stderr, best effort: a closed or broken stderr stops nothing.
+
+    os.write, not sys.stderr: a failed buffered write would stay in the
+    buffer and fail again at exit, which turns the exit code into 120.
+    """
+    if sys.stderr is None:  # fd 2 was closed when Python started
+        return
+    try:
+        os.write(2, ("magg: " + message + "\n").encode("utf-8", "backslashreplace"))
+    except OSError:
+        pass
 
 
 def owned_and_closed(path, mask):
@@ -85,57 +127,177 @@ def temp_root():
     return root if owned_and_closed(root, 0o077) else None
 
 
-def unpack_dir(name):
-    """The directory for this build and interpreter, or None to run from the zip."""
+def roots():
+    """The candidate roots, in order; a generator, so warm starts check only one."""
     if os.environ.get("SHIV_ROOT"):
-        return os.path.join(os.path.expanduser(os.environ["SHIV_ROOT"]), name)
+        yield os.path.expanduser(os.environ["SHIV_ROOT"])
     for choose in (home_root, temp_root):
         root = choose()
-        target = root and os.path.join(root, name)
-        if target and (os.path.isdir(target) or os.access(root, os.W_OK)):
-            return target
-    return None
+        if root:
+            yield root
 
 
-def unpack(archive, target, force):
-    """Let shiv's bootstrap unpack site-packages and compile it for this Python."""
+def find_bundle(archive, name, force):
+    """The bundle's site-packages: unpacked in the first root that works, else in the zip."""
+    deadline = time.monotonic() + UNPACK_SECONDS
+    for root in roots():
+        target = os.path.join(root, name)
+        site_packages = os.path.join(target, "site-packages")
+        if not force and os.path.isdir(site_packages):
+            return site_packages
+        if time.monotonic() > deadline:
+            continue  # out of time: only bundles already there will do
+        try:
+            unpack(archive, root, target, force, deadline)
+            return site_packages
+        except Exception as exc:  # whatever went wrong, the next root may work
+            say("cannot unpack into {} ({}); trying the next place".format(root, explain(exc)))
+    say("running from the zip, without an unpacked bundle (slower start)")
+    return os.path.join(archive, "site-packages")
+
+
+def explain(exc):
+    """An exception as one short line."""
+    return "{}: {}".format(type(exc).__name__, exc)
+
+
+def unpack(archive, root, target, force, deadline):
+    """Extract and compile into a private partial dir, then rename it into place."""
+    import shutil
+    import tempfile
     import zipfile
-    from pathlib import Path
 
-    import _bootstrap
+    os.makedirs(root, exist_ok=True)  # SHIV_ROOT need not exist yet
+    sweep(root)
+    partial = tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=root)
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            for info in zf.infolist():
+                if info.filename.startswith("site-packages/"):
+                    check(deadline)
+                    zf.extract(info, partial)
+        compile_tree(os.path.join(partial, "site-packages"), deadline)
+        mask = os.umask(0o022)
+        os.umask(mask)
+        os.chmod(partial, 0o755 & ~mask)  # as shiv's would be; mkdtemp makes 0700
+        publish(partial, root, target, force)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)  # gone already when published
 
-    with zipfile.ZipFile(archive) as zf:
-        _bootstrap.extract_site_packages(zf, Path(target), compile_pyc=True, force=force)
+
+def check(deadline):
+    if time.monotonic() > deadline:
+        raise TimeoutError("not done after {:g} s".format(UNPACK_SECONDS))
 
 
-def call_entry_point(entry_point, site_packages):
-    """Put site_packages before the interpreter's own site dirs and run main()."""
+def compile_tree(top, deadline):
+    """Write a .pyc next to every .py, for this interpreter, in this process.
+
+    Timestamp-based even when SOURCE_DATE_EPOCH is set (py_compile would
+    then write hash-based ones, which make every import read the source).
+    Skipped with a pycache prefix: the importer would not look here.
+    """
+    import py_compile
+
+    if getattr(sys, "pycache_prefix", None):
+        return
+    mode = getattr(py_compile, "PycInvalidationMode", None)  # 3.7+
+    options = {"invalidation_mode": mode.TIMESTAMP} if mode else {}
+    from importlib.util import cache_from_source
+
+    for folder, _, files in os.walk(top):
+        for file in sorted(files):
+            if file.endswith(".py"):
+                check(deadline)
+                source = os.path.join(folder, file)
+                py_compile.compile(source, cache_from_source(source), doraise=True, **options)
+
+
+def publish(partial, root, target, force):
+    """Rename partial to target; if another run's bundle got there first, keep that."""
+    import shutil
+    import tempfile
+
+    old = None
+    if force:  # set the old bundle aside first: rename cannot replace a full dir
+        old = tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=root)
+        try:
+            os.rename(target, old)
+        except FileNotFoundError:
+            pass
+    try:
+        os.rename(partial, target)
+    except OSError:
+        if not os.path.isdir(os.path.join(target, "site-packages")):
+            raise
+    finally:
+        if old:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def sweep(root):
+    """Remove partial dirs of ours that killed runs left, once surely abandoned."""
+    import shutil
+
+    now = time.time()
+    for entry in os.listdir(root):
+        if entry.startswith(PARTIAL_PREFIX):
+            path = os.path.join(root, entry)
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue
+            mine = stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid()
+            if mine and now - st.st_mtime > STALE_SECONDS:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def put_first(site_packages):
+    """The bundle before PYTHONPATH and the current dir; drop any app or yaml already loaded."""
+    sys.path.insert(0, site_packages)
+    for module in list(sys.modules):
+        if module.partition(".")[0] in OWN_PACKAGES:
+            del sys.modules[module]
+
+
+def entry_point():
+    """Find or make the bundle and import the app's main function."""
     from importlib import import_module
 
-    index = len(sys.path)
-    for i, part in enumerate(sys.path):
-        if os.path.basename(part) in ("site-packages", "dist-packages"):
-            index = i
-            break
-    sys.path.insert(index, site_packages)
-    module, _, function = entry_point.partition(":")
-    sys.exit(getattr(import_module(module), function)())
-
-
-def main():
     archive = os.path.abspath(sys.argv[0])
     env = json.loads(__loader__.get_data("environment.json").decode("utf-8"))
     name = "{}_{}_{}".format(
         os.path.basename(os.path.realpath(archive)), env["build_id"], sys.implementation.cache_tag
     )
-    target = unpack_dir(name)
-    if target is None:
-        call_entry_point(env["entry_point"], os.path.join(archive, "site-packages"))
-    site_packages = os.path.join(target, "site-packages")
     force = os.environ.get("SHIV_FORCE_EXTRACT", "").lower() in TRUE_WORDS
-    if force or not os.path.isdir(site_packages):
-        unpack(archive, target, force)
-    call_entry_point(env["entry_point"], site_packages)
+    put_first(find_bundle(archive, name, force))
+    module, _, function = env["entry_point"].partition(":")
+    return getattr(import_module(module), function)
 
 
-main()
+def fail(status, reason, message, code):
+    """The protocol's final line for a start-up that cannot go on; the exit code."""
+    line = json.dumps({"status": status, "reason": reason, "message": message})
+    try:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    except (AttributeError, OSError, ValueError):
+        pass
+    return code
+
+
+def main():
+    try:
+        run = entry_point()
+    except KeyboardInterrupt:
+        return fail("failed", "cancelled", "cancelled by SIGINT while starting", EXIT_CANCELLED)
+    except Exception as exc:  # start-up is magg's job: a failure here is a bug
+        import traceback
+
+        say(traceback.format_exc().rstrip("\n"))
+        return fail("failed", "internal-error", "magg could not start: " + explain(exc),
+                    EXIT_INTERNAL)
+    return run()
+
+
+sys.exit(main())
