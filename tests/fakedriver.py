@@ -1,14 +1,20 @@
 """Fake measure drivers for integration tests: small executables in measure.d/.
 
-``write_driver(measure_d, name, ...)`` writes a Python script (shebang:
-``#!`` + ``sys.executable``) whose behaviour is a JSON spec embedded in it.
-The script answers ``--info``, ``--describe APP_ID`` and ``APP_ID`` (measure,
-request on stdin) like a real driver. ``write_sh_driver`` writes a plain
-``#!/bin/sh`` one for trivial cases (faster to start).
+Two ways to write one, both answering ``--info``, ``--describe APP_ID`` and
+``APP_ID`` (measure, request on stdin) like a real driver:
+
+- ``write_driver(measure_d, name, **spec)``: a Python driver whose whole
+  behaviour is a JSON spec (keys below): results, progress, stderr, exit
+  codes, cancel handling, per-call failures, a record of what it saw.
+- ``write_script(measure_d, name, sh=... | py=..., ...)``: a driver whose
+  ``--info`` and ``--describe`` answers are generated from ``has_cancel``,
+  ``metrics`` and ``version`` (or given as raw text), and whose measure step
+  is the script you write, in sh or in Python. Use it when a driver must
+  wait for an event, signal, spawn, or write bytes in a particular way.
 
 Examples::
 
-    from fakedriver import make_servo, write_driver, write_sh_driver, read_records
+    from fakedriver import make_servo, read_records, write_driver, write_script
 
     servo = make_servo(tmp_path, config="magg:\\n  grace_period: 5\\n")
     d = servo / "measure.d"
@@ -43,9 +49,20 @@ Examples::
     # "default" (no handler: SIGUSR1 terminates it), "ignore" (only SIGKILL works)
     write_driver(d, "stubborn", cancel="ignore", sleep=60)
 
-    write_sh_driver(d, "tiny", 'echo \\'{"status": "ok", "metrics": {}}\\'')
+    # scripted: sh, waits (bounded) for a file the test creates, then answers
+    write_script(d, "slow", has_cancel=True, metrics=["x"], sh='''
+        wait_for "%s"
+        echo '{"status": "ok", "metrics": {"x": {"value": 1}}}'
+        ''' % go_file)
 
-Spec keys (all optional). The behaviour keys (from ``result`` on) apply to
+    # scripted: Python, with parameters in P and helpers (see write_script)
+    write_script(d, "ticker", release=str(release), py='''
+        out(json.dumps({"progress": 50, "message": "tick"}) + "\\n")
+        wait_for_file(P["release"])
+        out(json.dumps({"status": "ok", "metrics": {}}) + "\\n")
+        ''')
+
+``write_driver``'s spec keys (all optional). The behaviour keys (from ``result`` on) apply to
 the measure call; prefix them with ``info_`` or ``describe_`` to apply them
 to those calls instead (``info_exit=1``, ``describe_sleep=5``). ``cancel`` and
 ``record`` apply to every call.
@@ -74,8 +91,10 @@ to those calls instead (``info_exit=1``, ``describe_sleep=5``). ``cancel`` and
 
 import json
 import os
+import shlex
 import stat
 import sys
+import textwrap
 
 # Linux reads at most this many bytes of a shebang line.
 MAX_SHEBANG = 127
@@ -210,10 +229,119 @@ def write_driver(measure_d, name, **spec):
     return _write_executable(os.path.join(str(measure_d), name), text)
 
 
-def write_sh_driver(measure_d, name, body):
-    """Write ``measure_d/name`` as a ``#!/bin/sh`` script running ``body``."""
+# What write_script puts before the measure step of a Python driver.
+PY_SCRIPT = r"""
+import json, os, signal, subprocess, sys, time
+
+P = json.loads(%(params)r)
+MODE = sys.argv[1] if len(sys.argv) > 1 else ""
+
+
+def out(text):
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def err(text):
+    sys.stderr.write(text)
+    sys.stderr.flush()
+
+
+def note(path, text):
+    # a line in a file the test awaits (tests wait for events, never sleep)
+    with open(path, "a") as f:
+        f.write(text + "\n")
+
+
+def wait_for_file(path, timeout=60):
+    end = time.time() + timeout
+    while not os.path.exists(path) and time.time() < end:
+        time.sleep(0.01)
+
+
+%(prelude)s
+if MODE == "--info":
+    out(%(info)r)
+    sys.exit(0)
+if MODE == "--describe":
+    out(%(describe)r)
+    sys.exit(0)
+%(read_stdin)s
+"""
+
+# What write_script puts before the measure step of a sh driver. wait_for
+# gives up (exit 9) after 1000 naps of 10 ms, so a test never hangs on it.
+SH_SCRIPT = """#!/bin/sh
+wait_for() {
+  i=0
+  while [ ! -e "$1" ]; do
+    i=$((i+1))
+    if [ $i -gt 1000 ]; then echo "gave up waiting for $1" >&2; exit 9; fi
+    sleep 0.01
+  done
+}
+%(prelude)s
+case "$1" in
+--info) %(info)s; exit 0 ;;
+--describe) %(describe)s; exit 0 ;;
+esac
+%(read_stdin)s
+"""
+
+
+def write_script(measure_d, name, sh=None, py=None, has_cancel=False, metrics=(),
+                 version="1.0", info_stdout=None, describe_stdout=None,
+                 read_stdin=True, prelude="", **params):
+    """Write ``measure_d/name``: generated --info/--describe, a scripted measure step.
+
+    Exactly one of ``sh`` (a /bin/sh script) or ``py`` (Python) is the
+    measure step; both are dedented. --info prints ``{"has_cancel":
+    has_cancel, "version": version}``, --describe prints ``metrics`` (a list
+    of names, or a mapping of name to attributes) as ``{"status": "ok",
+    "metrics": ...}``; ``info_stdout``/``describe_stdout`` replace either
+    answer with raw text. The measure step runs after stdin was read to EOF
+    (``read_stdin=False``: left to the step). ``prelude``, in the same
+    language, runs first on every call, --info and --describe included.
+
+    In sh: ``wait_for FILE`` waits (about 10 s at most) for a file.
+    In Python: ``P`` (``params``, plain JSON values), ``MODE`` (argv[1]),
+    ``request`` (stdin as JSON, or None), ``out(text)`` and ``err(text)``
+    (flushed writes), ``note(path, text)`` (append a line),
+    ``wait_for_file(path)``; json, os, signal, subprocess, sys and time are
+    imported.
+    """
+    if (sh is None) == (py is None):
+        raise TypeError("write_script needs exactly one of sh= or py=")
+    if sh is not None and params:
+        raise TypeError("parameters %s are for py= scripts only" % sorted(params))
+    described = metrics if isinstance(metrics, dict) else dict((m, {}) for m in metrics)
+    answers = {
+        "info": info_stdout if info_stdout is not None else json.dumps(
+            {"has_cancel": has_cancel, "version": version}) + "\n",
+        "describe": describe_stdout if describe_stdout is not None else json.dumps(
+            {"status": "ok", "metrics": described}) + "\n",
+    }
+    if sh is not None:
+        text = SH_SCRIPT % dict(
+            prelude=textwrap.dedent(prelude).strip(),
+            info=_sh_print(answers["info"]), describe=_sh_print(answers["describe"]),
+            read_stdin="cat >/dev/null" if read_stdin else "",
+        ) + textwrap.dedent(sh).strip() + "\n"
+    else:
+        text = _shebang() + "\n" + PY_SCRIPT % dict(
+            params=json.dumps(params), prelude=textwrap.dedent(prelude).strip(),
+            read_stdin=('request = json.loads(sys.stdin.read() or "{}")' if read_stdin
+                        else "request = None"), **answers
+        ) + textwrap.dedent(py).strip() + "\n"
     os.makedirs(str(measure_d), exist_ok=True)
-    return _write_executable(os.path.join(str(measure_d), name), "#!/bin/sh\n" + body + "\n")
+    return _write_executable(os.path.join(str(measure_d), name), text)
+
+
+def _sh_print(text):
+    """A sh command printing text exactly (one line: printf's own newline)."""
+    if text.endswith("\n") and "\n" not in text[:-1]:
+        return "printf '%%s\\n' %s" % shlex.quote(text[:-1])
+    return "printf '%%s' %s" % shlex.quote(text)
 
 
 def make_servo(root, config=None):

@@ -1,4 +1,4 @@
-"""Deadlines (issue 3): grace_period and OPTUNE_IO_TIMEOUT, with real drivers.
+"""Deadlines: grace_period and OPTUNE_IO_TIMEOUT, with real drivers.
 
 Times are measured from the moment a /bin/sh driver notes its own start
 (a millisecond after magg spawned it, so after magg's start-up and --info
@@ -8,12 +8,8 @@ round) to the moment the test sees magg's exit.
 import re
 import time
 
-import agent
-from fakedriver import make_servo, write_driver
-from supervision_kit import (CMD, aggregator_env, leftovers_after, marker,  # noqa: F401
-                             wait_until, write_sh)
-
-SAFETY = 60
+from fakedriver import write_driver, write_script
+from processes import leftovers_after, wait_until
 
 
 def started_at(path):
@@ -23,18 +19,18 @@ def started_at(path):
     return float(text)
 
 
-def test_grace_period_timeout_stops_every_driver_within_0_2_s_of_the_deadline(tmp_path, marker):
-    servo = make_servo(tmp_path, config="magg:\n  grace_period: 1\n"
-                                        "  cleanup_grace_period: 5\n")
+def test_grace_period_timeout_stops_every_driver_within_0_2_s_of_the_deadline(
+        tmp_path, servo, measure_d, magg, marker):
+    (servo / "config.yaml").write_text("magg:\n  grace_period: 1\n"
+                                       "  cleanup_grace_period: 5\n")
     start = tmp_path / "start"
     # Hangs after half a line, has no cancel: must get SIGTERM at the deadline.
-    write_sh(servo / "measure.d", "hanger",
-             "date +%%s.%%N > %s\nprintf '{\"progress\": 1, \"mess'\nsleep 1000" % start)
+    write_script(measure_d, "hanger",
+                 sh="date +%%s.%%N > %s\nprintf '{\"progress\": 1, \"mess'\nsleep 1000" % start)
     # Supports cancel but also overruns: must get SIGUSR1 at the same deadline.
-    write_driver(servo / "measure.d", "overrun", cancel="handle", sleep=1000)
+    write_driver(measure_d, "overrun", cancel="handle", sleep=1000)
 
-    run = agent.measure(CMD, "app1", {"control": {"duration": 1}}, cwd=str(servo),
-                        env=aggregator_env(marker), timeout=SAFETY)
+    run = magg.measure(servo, {"control": {"duration": 1}})
     ended = time.time()
 
     assert run.status == "failed" and run.result["reason"] == "timeout", run
@@ -49,16 +45,16 @@ def test_grace_period_timeout_stops_every_driver_within_0_2_s_of_the_deadline(tm
     assert leftovers_after(marker, 1.0) == []
 
 
-def test_a_driver_silent_for_optune_io_timeout_minus_1_s_is_failed_as_hung(tmp_path, marker):
-    servo = make_servo(tmp_path)
+def test_a_driver_silent_for_optune_io_timeout_minus_1_s_is_failed_as_hung(
+        tmp_path, servo, measure_d, magg, marker):
     start = tmp_path / "start"
-    write_sh(servo / "measure.d", "mute", "date +%%s.%%N > %s\nsleep 1000" % start)
-    write_sh(servo / "measure.d", "fine", """echo '{"status": "ok", "metrics": {}}'""")
+    write_script(measure_d, "mute", sh="date +%%s.%%N > %s\nsleep 1000" % start)
+    write_script(measure_d, "fine", sh="""echo '{"status": "ok", "metrics": {}}'""")
 
     # The agent-like client kills magg after 3 s without a stdout line, as the
     # agent does: magg must act first (and keep the agent fed meanwhile).
-    run = agent.measure(CMD, "app1", {"control": {"duration": 0}}, cwd=str(servo),
-                        env=aggregator_env(marker, OPTUNE_IO_TIMEOUT="3"), timeout=SAFETY)
+    run = magg.measure(servo, {"control": {"duration": 0}},
+                       env=magg.env(OPTUNE_IO_TIMEOUT="3"))
     ended = time.time()
 
     assert run.killed is None, run

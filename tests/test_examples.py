@@ -1,4 +1,4 @@
-"""examples/servo/ works: its drivers on their own, and aggregated by `python -m app`."""
+"""examples/servo/ works: its drivers on their own, and aggregated by magg."""
 
 import ast
 import json
@@ -11,12 +11,13 @@ import sys
 import pytest
 
 import agent
+from aggregator import Magg
+from processes import kill_marked, new_marker
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(ROOT, "examples", "servo")
 DRIVERS = ["exec", "measure-prom", "measure-vegeta"]
 PROM_METRICS = {"cpu_usage", "memory_usage", "p99_latency", "error_rate"}
-APP = [sys.executable, "-m", "app"]
 SHORT = {"control": {"duration": 0.5}}
 
 
@@ -26,18 +27,6 @@ def servo(tmp_path):
     path = str(tmp_path / "servo")
     shutil.copytree(EXAMPLE, path)
     return path
-
-
-def app_env():
-    """The aggregator's environment: PYTHONPATH finds `app` (drivers inherit it)."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    return env
-
-
-@pytest.fixture
-def env():
-    return app_env()
 
 
 def request(servo, name):
@@ -143,15 +132,18 @@ def test_fallback_config_parser_reads_config_yaml_like_pyyaml(servo):
     assert example_driver._parse_simple_yaml(text) == yaml.safe_load(text)
 
 
-# -- aggregated by python -m app --------------------------------------------
+# -- aggregated by magg -----------------------------------------------------
 
 @pytest.fixture(scope="module")
 def override_cycle(tmp_path_factory):
     """One agent cycle over requests/override.json (a 3 s measurement, run once)."""
     servo = str(tmp_path_factory.mktemp("override") / "servo")
     shutil.copytree(EXAMPLE, servo)
-    return agent.cycle(APP, "app1", request(servo, "override.json"), servo, env=app_env(),
-                       io_timeout=30)
+    marker = new_marker()
+    try:
+        return Magg(marker).cycle(servo, request(servo, "override.json"), io_timeout=30)
+    finally:
+        kill_marked(marker)
 
 
 def test_full_cycle_merges_the_metrics_of_both_metrics_drivers(override_cycle):
@@ -175,18 +167,16 @@ def test_full_cycle_gives_measure_vegeta_its_userdata_override(override_cycle):
     assert c.measure.elapsed >= 3
 
 
-def test_full_cycle_progress_never_goes_down(servo, env):
-    c = agent.cycle(APP, "app1", request(servo, "measure.json"), servo, env=env,
-                    io_timeout=30)
+def test_full_cycle_progress_never_goes_down(servo, magg):
+    c = magg.cycle(servo, request(servo, "measure.json"), io_timeout=30)
     assert c.ok, c
     values = [p["progress"] for p in c.measure.progress]
     assert values, "no progress line"
     assert values == sorted(values)
 
 
-def test_full_cycle_with_metrics_as_a_mapping(servo, env):
-    c = agent.cycle(APP, "app1", request(servo, "mapping.json"), servo, env=env,
-                    io_timeout=30)
+def test_full_cycle_with_metrics_as_a_mapping(servo, magg):
+    c = magg.cycle(servo, request(servo, "mapping.json"), io_timeout=30)
     assert c.ok, c
     assert set(c.measure.result["metrics"]) == {"error_rate", "requests_throughput"}
 
@@ -200,8 +190,8 @@ def test_demo_runs_from_source():
     assert "requests_throughput" in proc.stdout
 
 
-def test_check_finds_the_example_servo_healthy(servo, env):
-    run = agent.call(APP, ["--check", "app1"], servo, env=env, io_timeout=30)
+def test_check_finds_the_example_servo_healthy(servo, magg):
+    run = magg.call(servo, ["--check", "app1"], io_timeout=30)
     assert run.ok, run
     drivers = run.result["drivers"]
     assert sorted(drivers) == DRIVERS

@@ -1,16 +1,20 @@
 """The test helpers behave as documented: agent.py reads like the servo agent,
-fakedriver.py drivers do what their spec says."""
+fakedriver.py drivers do what their spec or script says."""
 
 import json
 import os
 import signal
 
 import agent
-from fakedriver import make_servo, read_records, write_driver, write_sh_driver
+import pytest
+
+from fakedriver import make_servo, read_records, write_driver, write_script
 
 
-def sh(servo, body):
-    return [write_sh_driver(os.path.join(str(servo), "measure.d"), "d", body)]
+def sh(servo, body, **kw):
+    """A command for the agent: a sh script that reads stdin only if body does."""
+    return [write_script(os.path.join(str(servo), "measure.d"), "d", sh=body,
+                         read_stdin=False, **kw)]
 
 
 def test_agent_takes_the_last_non_progress_line_and_ignores_blank_lines(tmp_path):
@@ -60,7 +64,7 @@ def test_agent_io_timeout_kills_a_silent_process(tmp_path):
 
 
 def test_agent_io_timeout_comes_from_optune_io_timeout(tmp_path):
-    cmd = sh(tmp_path, "exec sleep 30")
+    cmd = sh(tmp_path, "", prelude="exec sleep 30")
     env = dict(os.environ, OPTUNE_IO_TIMEOUT="0.5")
     run = agent.info(cmd, "a", str(tmp_path), env=env)
     assert run.killed == "io_timeout"
@@ -116,3 +120,84 @@ def test_fake_driver_split_writes_and_no_newline_still_make_one_line(tmp_path):
                         split_writes=True, no_newline=True)]
     run = agent.measure(cmd, "a", {}, str(tmp_path))
     assert run.ok and run.result["annotations"] == {"a": "x" * 50}
+
+
+# -- write_script -------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["sh", "py"])
+def test_script_driver_answers_info_and_describe_from_its_parameters(tmp_path, lang):
+    cmd = [write_script(tmp_path / "measure.d", "d", has_cancel=True, version="2.5",
+                        metrics={"cpu": {"unit": "cores"}, "mem": {}},
+                        **{lang: "exit 7" if lang == "sh" else "sys.exit(7)"})]
+    info = agent.info(cmd, "a", str(tmp_path))
+    assert info.ok and info.result == {"has_cancel": True, "version": "2.5"}, info
+    describe = agent.describe(cmd, "a", str(tmp_path))
+    assert describe.ok and describe.result == {
+        "status": "ok", "metrics": {"cpu": {"unit": "cores"}, "mem": {}}}, describe
+    assert agent.measure(cmd, "a", {}, str(tmp_path)).returncode == 7
+
+
+def test_script_driver_defaults_to_no_cancel_and_metric_names_without_attributes(
+        tmp_path):
+    cmd = [write_script(tmp_path / "measure.d", "d", metrics=["rps"], sh="exit 0")]
+    assert agent.info(cmd, "a", str(tmp_path)).result == {"has_cancel": False,
+                                                          "version": "1.0"}
+    assert agent.describe(cmd, "a", str(tmp_path)).result["metrics"] == {"rps": {}}
+
+
+@pytest.mark.parametrize("lang", ["sh", "py"])
+def test_script_driver_prints_raw_info_and_describe_text_when_given(tmp_path, lang):
+    cmd = [write_script(tmp_path / "measure.d", "d", info_stdout="not json\n",
+                        describe_stdout="", **{lang: "exit 0" if lang == "sh" else "pass"})]
+    info = agent.info(cmd, "a", str(tmp_path))
+    assert info.stdout == ["not json"] and "not a JSON object" in info.error
+    assert agent.describe(cmd, "a", str(tmp_path)).stdout == []
+
+
+def test_python_script_driver_gets_its_parameters_and_the_request(tmp_path):
+    cmd = [write_script(tmp_path / "measure.d", "d", limit=3, names=["a", "b"], py="""
+        out(json.dumps({"status": "ok", "metrics": {}, "annotations": {
+            "mode": MODE, "P": P, "request": request}}) + "\\n")
+        """)]
+    run = agent.measure(cmd, "app", {"control": {"duration": 1}}, str(tmp_path))
+    assert run.ok, run
+    assert run.result["annotations"] == {"mode": "app", "P": {"limit": 3, "names": ["a", "b"]},
+                                         "request": {"control": {"duration": 1}}}
+
+
+@pytest.mark.parametrize("lang, script", [
+    ("sh", "wc -c >&2"),
+    ("py", "err(str(len(sys.stdin.read())))"),
+])
+def test_script_driver_reads_stdin_first_unless_told_not_to(tmp_path, lang, script):
+    for read_stdin, left in ((True, "0"), (False, str(len('{"n": 12}')))):
+        cmd = [write_script(tmp_path / "measure.d", "d", read_stdin=read_stdin,
+                            **{lang: script})]
+        run = agent.measure(cmd, "app", {"n": 12}, str(tmp_path))
+        assert run.stderr.strip() == left, (read_stdin, run)
+
+
+def test_script_prelude_runs_on_every_call_before_the_answer(tmp_path):
+    calls = tmp_path / "calls"
+    cmd = [write_script(tmp_path / "measure.d", "d", prelude='echo "$1" >> "%s"' % calls,
+                        sh='echo \'{"status": "ok", "metrics": {}}\'')]
+    agent.info(cmd, "a", str(tmp_path))
+    agent.describe(cmd, "a", str(tmp_path))
+    agent.measure(cmd, "a", {}, str(tmp_path))
+    assert calls.read_text().split() == ["--info", "--describe", "a"]
+
+
+def test_sh_script_wait_for_returns_once_the_file_exists(tmp_path):
+    flag = tmp_path / "flag"
+    flag.write_text("")
+    cmd = [write_script(tmp_path / "measure.d", "d", sh='wait_for "%s"; echo done' % flag)]
+    assert agent.measure(cmd, "a", {}, str(tmp_path), timeout=5).stdout == ["done"]
+
+
+def test_write_script_takes_exactly_one_script_and_parameters_only_for_python(tmp_path):
+    with pytest.raises(TypeError):
+        write_script(tmp_path, "d")
+    with pytest.raises(TypeError):
+        write_script(tmp_path, "d", sh="true", py="pass")
+    with pytest.raises(TypeError):
+        write_script(tmp_path, "d", sh="true", limit=3)

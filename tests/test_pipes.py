@@ -1,5 +1,5 @@
-"""Pipes and lines (issue 3): how driver stdout/stdin/stderr bytes become
-protocol lines, with real driver processes and the aggregator run from source.
+"""Pipes and lines: how driver stdout/stdin/stderr bytes become protocol
+lines, with real driver processes.
 """
 
 import collections
@@ -8,17 +8,11 @@ import os
 import subprocess
 
 import agent
-from fakedriver import make_servo
-from supervision_kit import (CMD, StreamReader, aggregator_env, leftovers_after,
-                             marker, write_py, write_sh)  # noqa: F401 (fixture)
+from aggregator import SAFETY
+from fakedriver import write_script
+from processes import StreamReader, leftovers_after
 
-SAFETY = 60   # no call may take longer than this, whatever breaks
 MIB = 1024 * 1024
-
-
-def measure(servo, marker, request, **kw):
-    return agent.measure(CMD, "app1", request, cwd=str(servo),
-                         env=aggregator_env(marker), timeout=SAFETY, **kw)
 
 
 def messages_from(run, name):
@@ -29,9 +23,8 @@ def messages_from(run, name):
 
 # -- split writes and missing newlines ----------------------------------------
 
-def test_json_lines_written_a_byte_at_a_time_parse_right(tmp_path, marker):
-    servo = make_servo(tmp_path)
-    write_py(servo / "measure.d", "splitter", r'''
+def test_json_lines_written_a_byte_at_a_time_parse_right(measure_d, servo, magg):
+    write_script(measure_d, "splitter", py=r'''
 line = json.dumps({"status": "ok", "metrics": {"latency": {"value": 12.5, "unit": "ms"}},
                    "annotations": {"note": u"caf\u00e9 \u2603"}},
                   ensure_ascii=False).encode("utf-8") + b"\n"
@@ -43,7 +36,7 @@ for data in (progress, line):
         time.sleep(0.002)
 ''', metrics=["latency"])
 
-    run = measure(servo, marker, {"metrics": ["latency"], "control": {"duration": 0}})
+    run = magg.measure(servo, {"metrics": ["latency"], "control": {"duration": 0}})
 
     assert run.ok, run
     assert run.result["metrics"] == {"latency": {"value": 12.5, "unit": "ms"}}
@@ -52,27 +45,23 @@ for data in (progress, line):
     assert run.progress[0]["progress"] == 40
 
 
-def test_last_line_without_newline_is_the_result(tmp_path, marker):
-    servo = make_servo(tmp_path)
-    write_sh(servo / "measure.d", "terse",
-             """printf '{"progress": 50}\\n{"status": "ok", "metrics": {"x": {"value": 7}}}'""",
-             metrics=["x"])
-    write_sh(servo / "measure.d", "other",
-             """printf '{"status": "ok", "metrics": {"y": {"value": 8}}}'""",
-             metrics=["y"])
+def test_last_line_without_newline_is_the_result(measure_d, servo, magg):
+    write_script(measure_d, "terse", metrics=["x"], sh="""
+        printf '{"progress": 50}\\n{"status": "ok", "metrics": {"x": {"value": 7}}}'""")
+    write_script(measure_d, "other", metrics=["y"], sh="""
+        printf '{"status": "ok", "metrics": {"y": {"value": 8}}}'""")
 
-    run = measure(servo, marker, {"metrics": ["x", "y"], "control": {}})
+    run = magg.measure(servo, {"metrics": ["x", "y"], "control": {}})
 
     assert run.ok, run
     assert run.result["metrics"] == {"x": {"value": 7}, "y": {"value": 8}}
 
 
-def test_many_drivers_writing_big_lines_at_once_all_parse_right(tmp_path, marker):
+def test_many_drivers_writing_big_lines_at_once_all_parse_right(measure_d, servo, magg):
     """Eight drivers interleave 1 MiB result lines (in odd-sized writes) and progress."""
-    servo = make_servo(tmp_path)
     names = ["writer%d" % i for i in range(8)]
     for i, name in enumerate(names):
-        write_py(servo / "measure.d", name, r'''
+        write_script(measure_d, name, py=r'''
 name = os.path.basename(sys.argv[0])
 blob = (name * 200000)[:1024 * 1024]
 line = (json.dumps({"status": "ok", "metrics": {"m_" + name: {"value": P["value"]}},
@@ -84,7 +73,7 @@ for i in range(0, len(line), 4093):
     sys.stdout.buffer.flush()
 ''', metrics=["m_" + name], value=i)
 
-    run = measure(servo, marker, {"metrics": ["m_" + n for n in names], "control": {}})
+    run = magg.measure(servo, {"metrics": ["m_" + n for n in names], "control": {}})
 
     assert run.ok, run
     assert run.result["metrics"] == {"m_" + n: {"value": i} for i, n in enumerate(names)}
@@ -93,35 +82,30 @@ for i in range(0, len(line), 4093):
         assert messages_from(run, name)[:50] == ["chunk %d" % p for p in range(1, 51)]
 
 
-def test_driver_that_exits_without_reading_a_big_input_is_not_an_error(tmp_path, marker):
-    servo = make_servo(tmp_path)
+def test_driver_that_exits_without_reading_a_big_input_is_not_an_error(
+        measure_d, servo, magg):
     # No `cat`: exits at once, while the aggregator still writes its 1 MiB input.
-    with open(str(servo / "measure.d" / "deaf"), "w") as f:
-        f.write("#!/bin/sh\ncase \"$1\" in\n"
-                "--info) echo '{\"has_cancel\": false, \"version\": \"1\"}' ;;\n"
-                "--describe) echo '{\"status\": \"ok\", \"metrics\": {}}' ;;\n"
-                "*) echo '{\"status\": \"ok\", \"metrics\": {}}' ;;\nesac\n")
-    os.chmod(str(servo / "measure.d" / "deaf"), 0o755)
-    write_py(servo / "measure.d", "reader", r'''
+    write_script(measure_d, "deaf", read_stdin=False,
+                 sh="""echo '{"status": "ok", "metrics": {}}'""")
+    write_script(measure_d, "reader", py=r'''
 out(json.dumps({"status": "ok", "metrics": {"input_bytes": {"value": len(request["control"]["load"]["blob"])}}}) + "\n")
 ''', metrics=["input_bytes"])
 
-    run = measure(servo, marker, {"metrics": ["input_bytes"],
-                                  "control": {"load": {"blob": "x" * MIB}}})
+    run = magg.measure(servo, {"metrics": ["input_bytes"],
+                               "control": {"load": {"blob": "x" * MIB}}})
 
     assert run.ok, run
     assert run.result["metrics"]["input_bytes"] == {"value": MIB}
 
 
-def test_driver_not_reading_its_input_holds_up_nobody(tmp_path, marker):
+def test_driver_not_reading_its_input_holds_up_nobody(tmp_path, measure_d, servo, magg):
     """magg writes stdin without blocking: a full input pipe stalls nothing."""
-    servo = make_servo(tmp_path)
     release = tmp_path / "release"
-    write_py(servo / "measure.d", "sluggish", r'''
+    write_script(measure_d, "sluggish", py=r'''
 wait_for_file(P["release"])
 out(json.dumps({"status": "ok", "metrics": {"got": {"value": len(sys.stdin.read())}}}) + "\n")
 ''', metrics=["got"], read_stdin=False, release=str(release))
-    write_py(servo / "measure.d", "ticker", r'''
+    write_script(measure_d, "ticker", py=r'''
 out(json.dumps({"progress": 50, "message": "tick"}) + "\n")
 out(json.dumps({"status": "ok", "metrics": {}}) + "\n")
 ''')
@@ -130,7 +114,7 @@ out(json.dumps({"status": "ok", "metrics": {}}) + "\n")
         if line["message"] in ("ticker: tick", "ticker: finished"):
             release.write_text("go")
 
-    run = measure(servo, marker, {"metrics": ["got"], "control": {"load": "x" * MIB}},
+    run = magg.measure(servo, {"metrics": ["got"], "control": {"load": "x" * MIB}},
                   on_progress=on_progress)
 
     assert run.ok, run
@@ -159,16 +143,17 @@ sys.exit(1)
 '''
 
 
-def test_failure_while_a_driver_pauses_mid_line_stops_it_with_force_cancel(tmp_path, marker):
-    servo = make_servo(tmp_path, config="magg:\n  force_cancel: true\n"
+def test_failure_while_a_driver_pauses_mid_line_stops_it_with_force_cancel(
+        tmp_path, measure_d, servo, magg, marker):
+    (servo / "config.yaml").write_text("magg:\n  force_cancel: true\n"
                                         "  cleanup_grace_period: 2\n")
     paused_flag = str(tmp_path / "paused.flag")
-    write_py(servo / "measure.d", "paused", PAUSED, metrics=["slow"], flag=paused_flag,
+    write_script(measure_d, "paused", py=PAUSED, metrics=["slow"], flag=paused_flag,
              release=str(tmp_path / "never"))
-    write_py(servo / "measure.d", "broken", BROKEN, after=paused_flag,
+    write_script(measure_d, "broken", py=BROKEN, after=paused_flag,
              flag=str(tmp_path / "broken.flag"))
 
-    run = measure(servo, marker, {"control": {"duration": 0}})
+    run = magg.measure(servo, {"control": {"duration": 0}})
 
     assert run.status == "failed" and run.returncode != 0, run
     assert "broken" in run.result["message"] and "backend down" in run.result["message"]
@@ -177,17 +162,17 @@ def test_failure_while_a_driver_pauses_mid_line_stops_it_with_force_cancel(tmp_p
     assert leftovers_after(marker, 1.0) == []
 
 
-def test_progress_and_failures_are_handled_while_a_driver_pauses_mid_line(tmp_path, marker):
+def test_progress_and_failures_are_handled_while_a_driver_pauses_mid_line(
+        tmp_path, measure_d, servo, magg):
     """Without cancel: another driver's failure and a third one's progress get
     through while one driver sits on half a line; the half line survives."""
-    servo = make_servo(tmp_path)
     paused_flag = str(tmp_path / "paused.flag")
     broken_flag = str(tmp_path / "broken.flag")
     release = str(tmp_path / "release")
-    write_py(servo / "measure.d", "paused", PAUSED, metrics=["slow"], flag=paused_flag,
+    write_script(measure_d, "paused", py=PAUSED, metrics=["slow"], flag=paused_flag,
              release=release)
-    write_py(servo / "measure.d", "broken", BROKEN, after=paused_flag, flag=broken_flag)
-    write_py(servo / "measure.d", "ticker", r'''
+    write_script(measure_d, "broken", py=BROKEN, after=paused_flag, flag=broken_flag)
+    write_script(measure_d, "ticker", py=r'''
 wait_for_file(P["after"])
 out(json.dumps({"progress": 50, "message": "tick while paused"}) + "\n")
 out(json.dumps({"status": "ok", "metrics": {}}) + "\n")
@@ -201,7 +186,7 @@ out(json.dumps({"status": "ok", "metrics": {}}) + "\n")
             released_at.append(m.elapsed())
             open(release, "w").close()
 
-    run = measure(servo, marker, {"control": {"duration": 0}}, on_progress=on_progress)
+    run = magg.measure(servo, {"control": {"duration": 0}}, on_progress=on_progress)
 
     assert released_at and released_at[0] < 10.0, (released_at, run)
     assert run.status == "failed", run
@@ -212,21 +197,20 @@ out(json.dumps({"status": "ok", "metrics": {}}) + "\n")
 
 # -- limits --------------------------------------------------------------------
 
-def test_stdout_line_longer_than_16_mib_fails_that_driver_clearly(tmp_path, marker):
-    servo = make_servo(tmp_path)
-    write_py(servo / "measure.d", "huge", r'''
+def test_stdout_line_longer_than_16_mib_fails_that_driver_clearly(
+        tmp_path, measure_d, servo, magg):
+    write_script(measure_d, "huge", py=r'''
 chunk = b"x" * (1024 * 1024)
 for _ in range(17):
     sys.stdout.buffer.write(chunk)
     sys.stdout.buffer.flush()
 out("\n" + json.dumps({"status": "ok", "metrics": {}}) + "\n")
 ''')
-    write_sh(servo / "measure.d", "fine", """echo '{"status": "ok", "metrics": {}}'""")
+    write_script(measure_d, "fine", sh="""echo '{"status": "ok", "metrics": {}}'""")
     rss = tmp_path / "rss"
 
-    run = agent.measure(["/usr/bin/time", "-f", "%M", "-o", str(rss)] + CMD, "app1",
-                        {"control": {}}, cwd=str(servo), env=aggregator_env(marker),
-                        timeout=SAFETY)
+    run = agent.measure(["/usr/bin/time", "-f", "%M", "-o", str(rss)] + magg.cmd, "app1",
+                        {"control": {}}, cwd=str(servo), env=magg.env(), timeout=SAFETY)
 
     assert run.status == "failed", run
     assert "1 of 2 drivers failed" in run.result["message"]
@@ -239,17 +223,17 @@ out("\n" + json.dumps({"status": "ok", "metrics": {}}) + "\n")
 
 # -- stderr --------------------------------------------------------------------
 
-def test_driver_stderr_is_streamed_live_with_its_name_in_front(tmp_path, marker):
-    servo = make_servo(tmp_path)
+def test_driver_stderr_is_streamed_live_with_its_name_in_front(
+        tmp_path, measure_d, servo, magg):
     go = str(tmp_path / "go")
-    write_py(servo / "measure.d", "talker", r'''
+    write_script(measure_d, "talker", py=r'''
 err("hello operator\n")
 err("partial ")
 wait_for_file(P["go"])              # still running until the test has seen the line
 err("rest\nno newline at the end")
 out(json.dumps({"status": "ok", "metrics": {}}) + "\n")
 ''', go=go)
-    proc = subprocess.Popen(CMD + ["app1"], cwd=str(servo), env=aggregator_env(marker),
+    proc = subprocess.Popen(magg.cmd + ["app1"], cwd=str(servo), env=magg.env(),
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     try:
@@ -289,19 +273,19 @@ out(json.dumps({"status": "ok", "metrics": {}}) + "\n")
 '''
 
 
-def test_50_mb_of_stderr_from_four_drivers_keeps_rss_low_and_errors_short(tmp_path, marker):
-    servo = make_servo(tmp_path)
+def test_50_mb_of_stderr_from_four_drivers_keeps_rss_low_and_errors_short(
+        tmp_path, measure_d, servo, magg):
     blocks = 50
     for i in range(4):
-        write_py(servo / "measure.d", "noisy%d" % i, NOISY, blocks=blocks, fail=(i == 0))
+        write_script(measure_d, "noisy%d" % i, py=NOISY, blocks=blocks, fail=(i == 0))
     rss = tmp_path / "rss"
     err_file = tmp_path / "stderr"
     try:
         with open(str(err_file), "wb") as err:
             proc = subprocess.run(
-                ["/usr/bin/time", "-f", "%M", "-o", str(rss)] + CMD + ["app1"],
+                ["/usr/bin/time", "-f", "%M", "-o", str(rss)] + magg.cmd + ["app1"],
                 input=b'{"control": {}}', stdout=subprocess.PIPE, stderr=err,
-                cwd=str(servo), env=aggregator_env(marker), timeout=SAFETY)
+                cwd=str(servo), env=magg.env(), timeout=SAFETY)
         relayed = os.path.getsize(str(err_file))
         with open(str(err_file), "rb") as err:
             prefixes = collections.Counter(line[:len(b"[noisy0] ")] for line in err)
@@ -328,9 +312,9 @@ def test_50_mb_of_stderr_from_four_drivers_keeps_rss_low_and_errors_short(tmp_pa
 
 # -- many lines ----------------------------------------------------------------
 
-def test_20000_progress_lines_are_all_forwarded_in_order_and_never_go_down(tmp_path, marker):
-    servo = make_servo(tmp_path)
-    write_py(servo / "measure.d", "flood", r'''
+def test_20000_progress_lines_are_all_forwarded_in_order_and_never_go_down(
+        measure_d, servo, magg):
+    write_script(measure_d, "flood", py=r'''
 n = 20000
 batch = []
 for i in range(1, n + 1):
@@ -340,14 +324,14 @@ for i in range(1, n + 1):
         batch = []
 out(json.dumps({"status": "ok", "metrics": {"lines": {"value": n}}}) + "\n")
 ''', metrics=["lines"])
-    write_py(servo / "measure.d", "steady", r'''
+    write_script(measure_d, "steady", py=r'''
 for p in (20, 40, 60, 80):
     out(json.dumps({"progress": p, "message": "at %d" % p}) + "\n")
     time.sleep(0.05)
 out(json.dumps({"status": "ok", "metrics": {"steady": {"value": 1}}}) + "\n")
 ''', metrics=["steady"])
 
-    run = measure(servo, marker, {"metrics": ["lines", "steady"], "control": {}})
+    run = magg.measure(servo, {"metrics": ["lines", "steady"], "control": {}})
 
     assert run.ok, run
     assert run.result["metrics"] == {"lines": {"value": 20000}, "steady": {"value": 1}}

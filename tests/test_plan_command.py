@@ -7,18 +7,14 @@ the README cannot drift from what the program does.
 import json
 import os
 import re
-import sys
 
-import agent
-from fakedriver import make_servo, read_records, write_driver
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-APP = [sys.executable, "-m", "app"]
+from aggregator import REPO
+from fakedriver import read_records, write_driver
 
 
 def readme_example():
     """(request, {driver: input}) from the README's worked example."""
-    with open(os.path.join(ROOT, "README.md")) as f:
+    with open(os.path.join(REPO, "README.md")) as f:
         text = f.read()
     section = text[text.index("A worked example."):]
     request = json.loads(re.search(r"```json\n(.*?)```", section, re.S).group(1))
@@ -30,8 +26,8 @@ def readme_example():
     return request, inputs
 
 
-def example_servo(tmp_path):
-    servo = make_servo(tmp_path, config="magg:\n  grace_period: 30\n")
+def example_servo(tmp_path, servo):
+    (servo / "config.yaml").write_text("magg:\n  grace_period: 30\n")
     d = servo / "measure.d"
     logs = {}
     for name, describe in [("measure-prom", {"cpu_usage": {"unit": "cores"},
@@ -40,19 +36,13 @@ def example_servo(tmp_path):
                            ("exec", {})]:
         logs[name] = str(tmp_path / (name + ".log"))
         write_driver(d, name, describe=describe, record=logs[name])
-    return servo, logs
+    return logs
 
 
-def env():
-    e = dict(os.environ)
-    e["PYTHONPATH"] = ROOT
-    return e
-
-
-def test_plan_prints_the_readme_worked_example_inputs_and_time_limit(tmp_path):
-    servo, _ = example_servo(tmp_path)
+def test_plan_prints_the_readme_worked_example_inputs_and_time_limit(tmp_path, servo, magg):
+    example_servo(tmp_path, servo)
     request, expected = readme_example()
-    run = agent.call(APP, ["--plan", "app1"], str(servo), stdin=request, env=env())
+    run = magg.call(servo, ["--plan", "app1"], stdin=request)
     assert run.ok, run.error
     got = {name: d["input"] for name, d in run.result["drivers"].items()}
     assert got == expected
@@ -60,28 +50,27 @@ def test_plan_prints_the_readme_worked_example_inputs_and_time_limit(tmp_path):
     assert run.result["time_limit"]["deadline"] == 10 + 130 + 0 + 30
 
 
-def test_plan_starts_no_measurement(tmp_path):
-    servo, logs = example_servo(tmp_path)
+def test_plan_starts_no_measurement(tmp_path, servo, magg):
+    logs = example_servo(tmp_path, servo)
     request, _ = readme_example()
-    run = agent.call(APP, ["--plan", "app1"], str(servo), stdin=request, env=env())
+    run = magg.call(servo, ["--plan", "app1"], stdin=request)
     assert run.ok, run.error
     for name, log in logs.items():
         calls = [r["argv"][1:] for r in read_records(log, "start")]
         assert calls and all(c[0] in ("--info", "--describe") for c in calls), (name, calls)
 
 
-def test_plan_names_overrides_for_drivers_that_are_not_installed(tmp_path):
-    servo, _ = example_servo(tmp_path)
+def test_plan_names_overrides_for_drivers_that_are_not_installed(tmp_path, servo, magg):
+    example_servo(tmp_path, servo)
     request = {"control": {"userdata": {"measure-vegta": {"control": {"duration": 5}}}}}
-    run = agent.call(APP, ["--plan", "app1"], str(servo), stdin=request, env=env())
+    run = magg.call(servo, ["--plan", "app1"], stdin=request)
     assert run.ok, run.error
     assert run.result["unknown_overrides"] == ["measure-vegta"]
 
 
-def test_plan_rejects_a_bad_request_like_measure_does(tmp_path):
-    servo, logs = example_servo(tmp_path)
-    run = agent.call(APP, ["--plan", "app1"], str(servo),
-                     stdin={"control": {"duration": "soon"}}, env=env())
+def test_plan_rejects_a_bad_request_like_measure_does(tmp_path, servo, magg):
+    logs = example_servo(tmp_path, servo)
+    run = magg.call(servo, ["--plan", "app1"], stdin={"control": {"duration": "soon"}})
     assert run.returncode != 0
     assert run.result["status"] == "bad-request"
     assert "control.duration" in run.result["message"]

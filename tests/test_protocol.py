@@ -1,9 +1,9 @@
-"""Issue 2 end to end: `python3 -m app` over real fake-driver processes.
+"""The protocol end to end: magg over real fake-driver processes, called
+the way the servo agent calls a measure driver.
 
-Every call goes through tests/agent.py, which calls the aggregator the way
-the servo agent does, in a temporary servo directory whose measure.d holds
-drivers written by tests/fakedriver.py (or tiny sh scripts where a driver
-must wait for an event). Whatever the call, the last stdout line must be one
+Every call goes through tests/agent.py (via the ``magg`` fixture), in a
+temporary servo directory whose measure.d holds drivers written by
+tests/fakedriver.py. Whatever the call, the last stdout line must be one
 JSON object with a status and the exit code 0 exactly when it is "ok":
 every helper below checks that.
 """
@@ -12,37 +12,12 @@ import json
 import os
 import re
 import subprocess
-import sys
 
 import pytest
 
-import agent
+from aggregator import APP_ID as APP
 from app import __version__
-from fakedriver import make_servo, read_records, write_driver, write_sh_driver
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CMD = [sys.executable, "-m", "app"]
-APP = "app1"
-# A waiting sh driver gives up after this many 10 ms naps (10 s).
-WAIT_STEPS = 1000
-
-
-@pytest.fixture
-def servo(tmp_path):
-    return make_servo(str(tmp_path / "servo"))
-
-
-@pytest.fixture
-def measure_d(servo):
-    return os.path.join(servo, "measure.d")
-
-
-def magg_env(**extra):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT
-    env.pop("OPTUNE_IO_TIMEOUT", None)
-    env.update(extra)
-    return env
+from fakedriver import read_records, write_driver, write_script
 
 
 def final(run):
@@ -55,19 +30,18 @@ def final(run):
     return last
 
 
-def info(servo, app=APP, env=None):
-    run = agent.info(CMD, app, cwd=servo, env=env or magg_env(), timeout=60)
+def info(magg, servo, app=APP, env=None):
+    run = magg.info(servo, app, env=env)
     return run, final(run)
 
 
-def describe(servo, env=None):
-    run = agent.describe(CMD, APP, cwd=servo, env=env or magg_env(), timeout=60)
+def describe(magg, servo, env=None):
+    run = magg.describe(servo, env=env)
     return run, final(run)
 
 
-def measure(servo, request, env=None, **kw):
-    run = agent.measure(CMD, APP, request, cwd=servo, env=env or magg_env(),
-                        timeout=60, **kw)
+def measure(magg, servo, request, env=None, **kw):
+    run = magg.measure(servo, request, env=env, **kw)
     return run, final(run)
 
 
@@ -84,35 +58,10 @@ def measured(log):
     return json.loads(starts[0]["stdin"])
 
 
-def sh_driver(measure_d, name, measure, info='{"has_cancel": true, "version": "1.0"}',
-              describe='{"status": "ok", "metrics": {}}', prelude=""):
-    """A sh driver; `wait_for FILE` waits (bounded) for a file another one makes."""
-    body = r"""
-wait_for() {
-  i=0
-  while [ ! -e "$1" ]; do
-    i=$((i+1))
-    if [ $i -gt %(steps)d ]; then echo "gave up waiting for $1" >&2; exit 9; fi
-    sleep 0.01
-  done
-}
-%(prelude)s
-case "$1" in
-  --info) echo '%(info)s' ;;
-  --describe) echo '%(describe)s' ;;
-  *) cat >/dev/null
-%(measure)s
-  ;;
-esac
-""" % dict(steps=WAIT_STEPS, prelude=prelude, info=info, describe=describe,
-           measure=measure)
-    return write_sh_driver(measure_d, name, body)
-
-
 # -- discovery ----------------------------------------------------------------
 
 def test_drivers_are_the_executable_files_in_measure_d_sorted_links_followed(
-        servo, measure_d, tmp_path):
+        magg, servo, measure_d, tmp_path):
     write_driver(measure_d, "b-vegeta")
     write_driver(measure_d, "a-prom")
     elsewhere = write_driver(str(tmp_path / "elsewhere"), "real-exec")
@@ -123,15 +72,15 @@ def test_drivers_are_the_executable_files_in_measure_d_sorted_links_followed(
     with open(os.path.join(measure_d, "data.json"), "w") as f:
         f.write("{}\n")
     os.mkdir(os.path.join(measure_d, "e-directory"), 0o755)
-    run, result = info(servo)
+    run, result = info(magg, servo)
     assert run.ok, run
     assert list(result["drivers"]) == ["a-prom", "b-vegeta", "c-linked"]
 
 
-def test_no_measure_d_is_an_error_naming_the_directory_and_cwd(tmp_path):
+def test_no_measure_d_is_an_error_naming_the_directory_and_cwd(magg, tmp_path):
     servo = str(tmp_path / "servo-without-drivers")
     os.mkdir(servo)
-    run, result = info(servo)
+    run, result = info(magg, servo)
     message = failed(run, result)
     where = os.path.realpath(servo)
     assert os.path.join(where, "measure.d") in message
@@ -139,11 +88,11 @@ def test_no_measure_d_is_an_error_naming_the_directory_and_cwd(tmp_path):
 
 
 @pytest.mark.parametrize("content", [[], ["measure.py"]])
-def test_measure_d_without_a_driver_is_an_error_naming_it_and_cwd(servo, measure_d,
-                                                                  content):
+def test_measure_d_without_a_driver_is_an_error_naming_it_and_cwd(
+        magg, servo, measure_d, content):
     for name in content:
         open(os.path.join(measure_d, name), "w").close()
-    run, result = measure(servo, {"control": {"duration": 0}})
+    run, result = measure(magg, servo, {"control": {"duration": 0}})
     message = failed(run, result)
     where = os.path.realpath(servo)
     assert os.path.join(where, "measure.d") in message
@@ -153,29 +102,29 @@ def test_measure_d_without_a_driver_is_an_error_naming_it_and_cwd(servo, measure
 # -- running drivers ------------------------------------------------------------
 
 @pytest.mark.parametrize("mode", ["info", "describe", "measure"])
-def test_drivers_of_a_round_run_at_the_same_time(servo, measure_d, tmp_path, mode):
+def test_drivers_of_a_round_run_at_the_same_time(magg, servo, measure_d, tmp_path, mode):
     marks = str(tmp_path / "marks")
     os.mkdir(marks)
     # Each driver only answers once the other one has started the same call.
     for me, other in (("left", "right"), ("right", "left")):
         prelude = 'mode=${1#--}; [ "$mode" = "$1" ] && mode=measure\n' \
                   'touch "%s/%s.$mode"; wait_for "%s/%s.$mode"' % (marks, me, marks, other)
-        sh_driver(measure_d, me, 'echo \'{"status": "ok", "metrics": {}}\'',
-                  prelude=prelude)
-    call = {"info": lambda: info(servo), "describe": lambda: describe(servo),
-            "measure": lambda: measure(servo, {"metrics": ["x"]})}[mode]
+        write_script(measure_d, me, has_cancel=True, prelude=prelude,
+                     sh='echo \'{"status": "ok", "metrics": {}}\'')
+    call = {"info": lambda: info(magg, servo), "describe": lambda: describe(magg, servo),
+            "measure": lambda: measure(magg, servo, {"metrics": ["x"]})}[mode]
     run, result = call()
     assert run.ok, run
 
 
-def test_drivers_get_the_protocol_argv_in_the_aggregators_cwd(servo, measure_d,
-                                                              tmp_path):
+def test_drivers_get_the_protocol_argv_in_the_aggregators_cwd(
+        magg, servo, measure_d, tmp_path):
     log = str(tmp_path / "prom.log")
     write_driver(measure_d, "prom", describe={"cpu": {}}, record=log)
-    assert info(servo, app=None)[0].ok
-    assert info(servo)[0].ok
-    assert describe(servo)[0].ok
-    assert measure(servo, {"metrics": ["cpu"]})[0].ok
+    assert info(magg, servo, app=None)[0].ok
+    assert info(magg, servo)[0].ok
+    assert describe(magg, servo)[0].ok
+    assert measure(magg, servo, {"metrics": ["cpu"]})[0].ok
     starts = read_records(log, "start")
     argvs = [r["argv"][1:] for r in starts]
     assert argvs[:3] == [["--info"], ["--info", APP], ["--describe", APP]]
@@ -185,18 +134,19 @@ def test_drivers_get_the_protocol_argv_in_the_aggregators_cwd(servo, measure_d,
     assert all(r["cwd"] == os.path.realpath(servo) for r in starts)
 
 
-def test_drivers_get_the_aggregators_environment_unchanged(servo, measure_d, tmp_path):
+def test_drivers_get_the_aggregators_environment_unchanged(
+        magg, servo, measure_d, tmp_path):
     # A sh driver, so no Python in the driver edits what it was given; the C
     # locale, so a Python aggregator would add LC_CTYPE if it did not take care.
     dumps = str(tmp_path / "env")
     os.mkdir(dumps)
-    sh_driver(measure_d, "envy", 'echo \'{"status": "ok", "metrics": {}}\'',
-              prelude='env -0 > "%s/$#-$1"' % dumps)
-    env = magg_env(MAGG_TEST_MARKER="kept as is", OPTUNE_IO_TIMEOUT="600", LANG="C")
+    write_script(measure_d, "envy", has_cancel=True, prelude='env -0 > "%s/$#-$1"' % dumps,
+                 sh='echo \'{"status": "ok", "metrics": {}}\'')
+    env = magg.env(MAGG_TEST_MARKER="kept as is", OPTUNE_IO_TIMEOUT="600", LANG="C")
     for key in ("LC_ALL", "LC_CTYPE"):
         env.pop(key, None)
-    assert info(servo, env=env)[0].ok
-    assert measure(servo, {"metrics": ["x"]}, env=env)[0].ok
+    assert info(magg, servo, env=env)[0].ok
+    assert measure(magg, servo, {"metrics": ["x"]}, env=env)[0].ok
     files = sorted(os.listdir(dumps))
     assert files == ["1-app1", "2---describe", "2---info"]
     for name in files:
@@ -209,29 +159,29 @@ def test_drivers_get_the_aggregators_environment_unchanged(servo, measure_d, tmp
         assert seen == env, name
 
 
-def test_driver_writing_its_result_in_pieces_without_newline_is_read_whole(servo,
-                                                                           measure_d):
+def test_driver_writing_its_result_in_pieces_without_newline_is_read_whole(
+        magg, servo, measure_d):
     write_driver(measure_d, "prom", describe={"cpu": {}},
                  measure={"cpu": {"value": 2.5}}, split_writes=True, no_newline=True)
-    run, result = measure(servo, {"metrics": ["cpu"]})
+    run, result = measure(magg, servo, {"metrics": ["cpu"]})
     assert run.ok, run
     assert result["metrics"] == {"cpu": {"value": 2.5}}
 
 
-def test_driver_writing_a_lot_of_stderr_does_not_block(servo, measure_d):
+def test_driver_writing_a_lot_of_stderr_does_not_block(magg, servo, measure_d):
     write_driver(measure_d, "chatty", stderr="debug " * 200000 + "\n")
-    run, result = measure(servo, {})
+    run, result = measure(magg, servo, {})
     assert run.ok, run
     assert "[chatty] debug" in run.stderr
 
 
 # -- --info -------------------------------------------------------------------
 
-def test_info_lists_each_drivers_info_and_the_aggregator_version(servo, measure_d):
+def test_info_lists_each_drivers_info_and_the_aggregator_version(magg, servo, measure_d):
     write_driver(measure_d, "prom", info={"has_cancel": True, "version": "0.3",
                                           "extra": [1]})
     write_driver(measure_d, "vegeta", info={"has_cancel": True, "version": "0.2"})
-    run, result = info(servo)
+    run, result = info(magg, servo)
     assert run.ok, run
     assert result["has_cancel"] is True
     assert result["version"] == __version__
@@ -240,18 +190,18 @@ def test_info_lists_each_drivers_info_and_the_aggregator_version(servo, measure_
         "vegeta": {"has_cancel": True, "version": "0.2"}}
 
 
-def test_info_has_no_cancel_when_one_driver_cannot_cancel(servo, measure_d):
+def test_info_has_no_cancel_when_one_driver_cannot_cancel(magg, servo, measure_d):
     write_driver(measure_d, "prom")
     write_driver(measure_d, "legacy", cancel="default")
-    run, result = info(servo)
+    run, result = info(magg, servo)
     assert run.ok, run
     assert result["has_cancel"] is False
 
 
-def test_info_has_cancel_when_force_cancel_is_configured(tmp_path):
-    servo = make_servo(str(tmp_path / "servo"), config="magg:\n  force_cancel: true\n")
-    write_driver(os.path.join(servo, "measure.d"), "legacy", cancel="default")
-    run, result = info(servo)
+def test_info_has_cancel_when_force_cancel_is_configured(magg, servo, measure_d):
+    (servo / "config.yaml").write_text("magg:\n  force_cancel: true\n")
+    write_driver(measure_d, "legacy", cancel="default")
+    run, result = info(magg, servo)
     assert run.ok, run
     assert result["has_cancel"] is True
 
@@ -263,10 +213,11 @@ def test_info_has_cancel_when_force_cancel_is_configured(tmp_path):
     ({"info": {"version": "1.0"}}, "has_cancel"),
     ({"info": {"has_cancel": True}}, "version"),
 ])
-def test_info_failure_of_a_driver_is_an_error_naming_it(servo, measure_d, spec, says):
+def test_info_failure_of_a_driver_is_an_error_naming_it(
+        magg, servo, measure_d, spec, says):
     write_driver(measure_d, "good")
     write_driver(measure_d, "broken", **spec)
-    run, result = info(servo)
+    run, result = info(magg, servo)
     message = failed(run, result)
     assert "broken" in message and says in message
     assert "good:" not in message
@@ -274,24 +225,25 @@ def test_info_failure_of_a_driver_is_an_error_naming_it(servo, measure_d, spec, 
 
 # -- --describe ---------------------------------------------------------------
 
-def test_describe_is_the_union_of_metrics_with_attributes_untouched(servo, measure_d):
+def test_describe_is_the_union_of_metrics_with_attributes_untouched(
+        magg, servo, measure_d):
     cpu = {"unit": "cores", "index": 3, "cookie": {"q": "rate(x[1m])"}, "min": 0,
            "weight": 0.5}
     write_driver(measure_d, "prom", describe={"cpu": cpu, "mem": {}})
     write_driver(measure_d, "vegeta", describe={"rps": {"unit": "rps"}})
     write_driver(measure_d, "exec")
-    run, result = describe(servo)
+    run, result = describe(magg, servo)
     assert run.ok, run
     assert result == {"status": "ok", "metrics": {
         "cpu": cpu, "mem": {}, "rps": {"unit": "rps"}}}
 
 
 def test_metric_described_by_two_drivers_names_the_metric_and_every_driver(
-        servo, measure_d):
+        magg, servo, measure_d):
     for name in ("prom", "vegeta", "wavefront"):
         write_driver(measure_d, name, describe={"latency": {}, name + "_own": {}})
     write_driver(measure_d, "exec")
-    run, result = describe(servo)
+    run, result = describe(magg, servo)
     message = failed(run, result)
     assert "latency" in message
     for name in ("prom", "vegeta", "wavefront"):
@@ -299,10 +251,10 @@ def test_metric_described_by_two_drivers_names_the_metric_and_every_driver(
     assert "exec" not in message
 
 
-def test_describe_failure_of_a_driver_names_it(servo, measure_d):
+def test_describe_failure_of_a_driver_names_it(magg, servo, measure_d):
     write_driver(measure_d, "prom", describe_result={"status": "failed",
                                                      "message": "no prometheus"})
-    run, result = describe(servo)
+    run, result = describe(magg, servo)
     assert "prom" in failed(run, result) and "no prometheus" in result["message"]
 
 
@@ -310,16 +262,16 @@ def test_describe_failure_of_a_driver_names_it(servo, measure_d):
 
 @pytest.mark.parametrize("args", [["--describe"], [], ["--info", APP, "extra"],
                                   [APP, "extra"]])
-def test_missing_or_extra_arguments_are_a_usage_error_with_exit_2(servo, measure_d,
-                                                                   args):
+def test_missing_or_extra_arguments_are_a_usage_error_with_exit_2(
+        magg, servo, measure_d, args):
     write_driver(measure_d, "prom")
-    run = agent.call(CMD, args, cwd=servo, env=magg_env(), timeout=60)
+    run = magg.call(servo, args)
     assert run.returncode == 2, run
     assert final(run)["status"] != "ok"
 
 
-def test_help_explains_layout_config_keys_with_defaults_and_exit_codes(tmp_path):
-    done = subprocess.run(CMD + ["--help"], cwd=str(tmp_path), env=magg_env(),
+def test_help_explains_layout_config_keys_with_defaults_and_exit_codes(magg, tmp_path):
+    done = subprocess.run(magg.cmd + ["--help"], cwd=str(tmp_path), env=magg.env(),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           universal_newlines=True, timeout=60)
     assert done.returncode == 0, done
@@ -333,10 +285,10 @@ def test_help_explains_layout_config_keys_with_defaults_and_exit_codes(tmp_path)
     assert json.loads(text.strip().splitlines()[-1])["status"] == "ok"
 
 
-def test_version_lists_the_aggregator_and_each_drivers_version(servo, measure_d):
+def test_version_lists_the_aggregator_and_each_drivers_version(magg, servo, measure_d):
     write_driver(measure_d, "prom", info={"has_cancel": True, "version": "0.3.1"})
     write_driver(measure_d, "vegeta", info={"has_cancel": False, "version": "7.7.7"})
-    done = subprocess.run(CMD + ["--version"], cwd=servo, env=magg_env(),
+    done = subprocess.run(magg.cmd + ["--version"], cwd=str(servo), env=magg.env(),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           universal_newlines=True, timeout=60)
     assert done.returncode == 0, done
@@ -364,11 +316,11 @@ def test_version_lists_the_aggregator_and_each_drivers_version(servo, measure_d)
 ], ids=["empty", "not-json", "not-object", "metrics-string", "metrics-number",
         "control-list", "duration-garbage", "warmup-negative", "past-bool",
         "delay-garbage", "override-negative"])
-def test_bad_request_is_refused_before_any_driver_measures(servo, measure_d, tmp_path,
-                                                           stdin):
+def test_bad_request_is_refused_before_any_driver_measures(
+        magg, servo, measure_d, tmp_path, stdin):
     log = str(tmp_path / "prom.log")
     write_driver(measure_d, "prom", describe={"cpu": {}}, record=log)
-    run, result = measure(servo, stdin)
+    run, result = measure(magg, servo, stdin)
     failed(run, result)
     assert result["status"] == "bad-request"
     assert [r for r in read_records(log, "start") if r["mode"] == "measure"] == []
@@ -386,8 +338,8 @@ def recorded(servo, measure_d, tmp_path):
     return logs
 
 
-def test_each_driver_gets_its_own_metrics_as_a_list(servo, recorded):
-    run, result = measure(servo, {"metrics": ["rps", "mem", "cpu"],
+def test_each_driver_gets_its_own_metrics_as_a_list(magg, servo, recorded):
+    run, result = measure(magg, servo, {"metrics": ["rps", "mem", "cpu"],
                                   "control": {"duration": 0}})
     assert run.ok, run
     assert measured(recorded["prom"]) == {"metrics": ["mem", "cpu"],
@@ -397,8 +349,8 @@ def test_each_driver_gets_its_own_metrics_as_a_list(servo, recorded):
     assert measured(recorded["exec"]) == {"control": {"duration": 0}}
 
 
-def test_each_driver_gets_its_own_metrics_as_a_mapping(servo, recorded):
-    run, result = measure(servo, {"metrics": {"rps": {"unit": "rps"},
+def test_each_driver_gets_its_own_metrics_as_a_mapping(magg, servo, recorded):
+    run, result = measure(magg, servo, {"metrics": {"rps": {"unit": "rps"},
                                               "cpu": {"query": "x"}}})
     assert run.ok, run
     assert measured(recorded["prom"])["metrics"] == {"cpu": {"query": "x"}}
@@ -406,11 +358,11 @@ def test_each_driver_gets_its_own_metrics_as_a_mapping(servo, recorded):
     assert "metrics" not in measured(recorded["exec"])
 
 
-def test_userdata_override_gives_one_driver_its_own_control(servo, recorded):
+def test_userdata_override_gives_one_driver_its_own_control(magg, servo, recorded):
     control = {"duration": 0, "warmup": 0, "userdata": {
         "vegeta": {"control": {"duration": 0.1, "userdata": {"rate": "100/s"}}},
         "free-form": [1, 2]}}
-    run, result = measure(servo, {"control": control})
+    run, result = measure(magg, servo, {"control": control})
     assert run.ok, run
     assert measured(recorded["vegeta"]) == {"control": {
         "duration": 0.1, "warmup": 0, "userdata": {"rate": "100/s"}}}
@@ -419,30 +371,31 @@ def test_userdata_override_gives_one_driver_its_own_control(servo, recorded):
 
 
 def test_metrics_key_left_out_for_drivers_owning_none_and_they_still_measure(
-        servo, recorded):
-    run, result = measure(servo, {"metrics": ["cpu"]})
+        magg, servo, recorded):
+    run, result = measure(magg, servo, {"metrics": ["cpu"]})
     assert run.ok, run
     assert measured(recorded["prom"])["metrics"] == ["cpu"]
     assert "metrics" not in measured(recorded["vegeta"])
     assert "metrics" not in measured(recorded["exec"])
 
 
-def test_describe_round_is_skipped_when_the_request_names_no_metrics(servo, recorded):
-    assert measure(servo, {"control": {"duration": 0}})[0].ok
-    assert measure(servo, {"metrics": [], "control": {"duration": 0}})[0].ok
+def test_describe_round_is_skipped_when_the_request_names_no_metrics(
+        magg, servo, recorded):
+    assert measure(magg, servo, {"control": {"duration": 0}})[0].ok
+    assert measure(magg, servo, {"metrics": [], "control": {"duration": 0}})[0].ok
     modes = [r["mode"] for r in read_records(recorded["prom"], "start")]
     assert "describe" not in modes
     assert modes.count("measure") == 2
 
 
-def test_describe_round_runs_when_the_request_names_metrics(servo, recorded):
-    assert measure(servo, {"metrics": ["cpu"]})[0].ok
+def test_describe_round_runs_when_the_request_names_metrics(magg, servo, recorded):
+    assert measure(magg, servo, {"metrics": ["cpu"]})[0].ok
     modes = [r["mode"] for r in read_records(recorded["prom"], "start")]
     assert "describe" in modes
 
 
-def test_unowned_metrics_are_one_warning_on_stderr_not_an_error(servo, recorded):
-    run, result = measure(servo, {"metrics": ["cpu", "derived_x", "derived_y"]})
+def test_unowned_metrics_are_one_warning_on_stderr_not_an_error(magg, servo, recorded):
+    run, result = measure(magg, servo, {"metrics": ["cpu", "derived_x", "derived_y"]})
     assert run.ok, run
     assert result["metrics"]["cpu"] == {"value": 1.0}
     assert "derived_x" not in result["metrics"]
@@ -453,7 +406,7 @@ def test_unowned_metrics_are_one_warning_on_stderr_not_an_error(servo, recorded)
 
 # -- measure: the result -------------------------------------------------------------
 
-def test_full_agent_cycle_merges_results_with_payloads_untouched(servo, measure_d):
+def test_full_agent_cycle_merges_results_with_payloads_untouched(magg, servo, measure_d):
     prom_cpu = {"values": [{"id": "pod-1", "data": [[1700000000, 0.5], [1700000030, 0.7]]}],
                 "annotation": "sum(rate(cpu[1m]))"}
     write_driver(measure_d, "prom", describe={"cpu": {"unit": "cores"}},
@@ -461,8 +414,7 @@ def test_full_agent_cycle_merges_results_with_payloads_untouched(servo, measure_
     write_driver(measure_d, "vegeta", describe={"rps": {"unit": "rps"}},
                  measure={"rps": {"value": 250.0, "unit": "rps"}})
     write_driver(measure_d, "exec", measure={})
-    cycle = agent.cycle(CMD, APP, {"metrics": ["cpu", "rps"], "control": {"duration": 0}},
-                        cwd=servo, env=magg_env(), timeout=60)
+    cycle = magg.cycle(servo, {"metrics": ["cpu", "rps"], "control": {"duration": 0}})
     assert cycle.ok, cycle
     result = final(cycle.measure)
     assert result == {"status": "ok",
@@ -471,10 +423,11 @@ def test_full_agent_cycle_merges_results_with_payloads_untouched(servo, measure_
                       "annotations": {"query_time": "3ms"}}
 
 
-def test_annotation_key_returned_by_two_drivers_keeps_both_and_says_so(servo, measure_d):
+def test_annotation_key_returned_by_two_drivers_keeps_both_and_says_so(
+        magg, servo, measure_d):
     write_driver(measure_d, "prom", annotations={"load": "from prom"})
     write_driver(measure_d, "vegeta", annotations={"load": "from vegeta"})
-    run, result = measure(servo, {})
+    run, result = measure(magg, servo, {})
     assert run.ok, run
     assert sorted(result["annotations"].values()) == ["from prom", "from vegeta"]
     assert any("load" in line and "magg" in line for line in run.stderr.splitlines())
@@ -483,21 +436,21 @@ def test_annotation_key_returned_by_two_drivers_keeps_both_and_says_so(servo, me
 # -- measure: progress ------------------------------------------------------------------
 
 def test_progress_is_the_minimum_over_drivers_never_goes_down_and_names_the_driver(
-        servo, measure_d, tmp_path):
+        magg, servo, measure_d, tmp_path):
     go = str(tmp_path / "go")
     ok = 'echo \'{"status": "ok", "metrics": {}}\''
-    sh_driver(measure_d, "fast",
-              'echo \'{"progress": 80, "message": "fast80"}\'\n' + ok)
-    sh_driver(measure_d, "slow",
-              'echo \'{"progress": 10, "message": "slow10"}\'\n'
-              'wait_for "%s"\n'
-              'echo \'{"progress": 50, "message": "slow50"}\'\n' % go + ok)
+    write_script(measure_d, "fast", has_cancel=True,
+                 sh='echo \'{"progress": 80, "message": "fast80"}\'\n' + ok)
+    write_script(measure_d, "slow", has_cancel=True,
+                 sh='echo \'{"progress": 10, "message": "slow10"}\'\n'
+                    'wait_for "%s"\n'
+                    'echo \'{"progress": 50, "message": "slow50"}\'\n' % go + ok)
 
     def on_progress(line, m):
         if line["message"] == "fast: fast80":
             open(go, "w").close()   # slow goes on once fast's 80 was reported
 
-    run, result = measure(servo, {}, on_progress=on_progress)
+    run, result = measure(magg, servo, {}, on_progress=on_progress)
     assert run.ok, run
     by_message = {p["message"]: p["progress"] for p in run.progress}
     assert by_message["fast: fast80"] <= 10          # slow was at 0 or 10
@@ -508,11 +461,12 @@ def test_progress_is_the_minimum_over_drivers_never_goes_down_and_names_the_driv
     assert values[-1] == 100
 
 
-def test_heartbeat_keeps_the_agent_from_taking_magg_for_hung(servo, measure_d):
+def test_heartbeat_keeps_the_agent_from_taking_magg_for_hung(magg, servo, measure_d):
     # Silent on progress for 5 s, but writing blank lines so it is not hung itself.
-    sh_driver(measure_d, "slow", 'for i in 1 2 3 4 5; do echo; sleep 1; done\n'
-                                 'echo \'{"status": "ok", "metrics": {}}\'')
-    run, result = measure(servo, {}, env=magg_env(OPTUNE_IO_TIMEOUT="4"))
+    write_script(measure_d, "slow", has_cancel=True,
+                 sh='for i in 1 2 3 4 5; do echo; sleep 1; done\n'
+                    'echo \'{"status": "ok", "metrics": {}}\'')
+    run, result = measure(magg, servo, {}, env=magg.env(OPTUNE_IO_TIMEOUT="4"))
     assert run.ok, run
     times = run.progress_times
     assert len(times) >= 3, run.progress
@@ -522,10 +476,11 @@ def test_heartbeat_keeps_the_agent_from_taking_magg_for_hung(servo, measure_d):
 
 # -- measure: failures ---------------------------------------------------------------
 
-def test_driver_exiting_nonzero_fails_the_measurement_with_its_stderr(servo, measure_d):
+def test_driver_exiting_nonzero_fails_the_measurement_with_its_stderr(
+        magg, servo, measure_d):
     write_driver(measure_d, "good")
     write_driver(measure_d, "prom", exit=1, stderr="connection refused to prom:9090\n")
-    run, result = measure(servo, {})
+    run, result = measure(magg, servo, {})
     message = failed(run, result)
     assert result["status"] == "failed"
     assert "prom" in message and "exit code 1" in message
@@ -534,43 +489,43 @@ def test_driver_exiting_nonzero_fails_the_measurement_with_its_stderr(servo, mea
 
 
 def test_driver_reporting_a_failed_status_fails_the_measurement_with_its_message(
-        servo, measure_d):
+        magg, servo, measure_d):
     write_driver(measure_d, "good")
     write_driver(measure_d, "prom", exit=1, result={
         "status": "failed", "message": "query returned no data", "reason": "no-data"})
-    run, result = measure(servo, {})
+    run, result = measure(magg, servo, {})
     message = failed(run, result)
     assert "prom: failed: query returned no data" in message
 
 
-def test_driver_with_non_ok_status_and_exit_0_still_fails(servo, measure_d):
+def test_driver_with_non_ok_status_and_exit_0_still_fails(magg, servo, measure_d):
     write_driver(measure_d, "prom", result={"status": "rejected", "message": "nope"})
-    run, result = measure(servo, {})
+    run, result = measure(magg, servo, {})
     assert result["status"] == "rejected"
     assert "prom" in failed(run, result) and "nope" in result["message"]
 
 
-def test_driver_printing_a_non_json_line_fails_the_measurement(servo, measure_d):
+def test_driver_printing_a_non_json_line_fails_the_measurement(magg, servo, measure_d):
     write_driver(measure_d, "good")
     write_driver(measure_d, "noisy", stdout="Starting attack...\n"
                                             '{"status": "ok", "metrics": {}}\n')
-    run, result = measure(servo, {})
+    run, result = measure(magg, servo, {})
     message = failed(run, result)
     assert "noisy" in message and "not a JSON object" in message
 
 
-def test_driver_ending_without_a_result_fails_the_measurement(servo, measure_d):
+def test_driver_ending_without_a_result_fails_the_measurement(magg, servo, measure_d):
     write_driver(measure_d, "good")
     write_driver(measure_d, "quiet", stdout='{"progress": 50}\n')
-    run, result = measure(servo, {})
+    run, result = measure(magg, servo, {})
     message = failed(run, result)
     assert "quiet" in message and "without a result" in message
 
 
-def test_failure_message_has_the_last_2_kib_of_stderr(servo, measure_d):
+def test_failure_message_has_the_last_2_kib_of_stderr(magg, servo, measure_d):
     write_driver(measure_d, "prom", exit=2,
                  stderr="EARLY-MARK\n" + "log line\n" * 2000 + "LATE-MARK\n")
-    run, result = measure(servo, {})
+    run, result = measure(magg, servo, {})
     message = failed(run, result)
     assert "LATE-MARK" in message
     assert "EARLY-MARK" not in message
@@ -586,20 +541,19 @@ def failing_pair(measure_d, marks, outcomes):
     (a, b) = sorted(outcomes)
     for me, other in ((a, b), (b, a)):
         status, message = outcomes[me]
-        sh_driver(measure_d, me,
-                  'echo "%s stderr line" >&2\n'
-                  'touch "%s/%s"; wait_for "%s/%s"\n'
-                  'echo \'{"status": "%s", "message": "%s", "reason": "x"}\'; exit 1'
-                  % (me, marks, me, marks, other, status, message),
-                  info='{"has_cancel": false, "version": "1"}')
+        write_script(measure_d, me, has_cancel=False, version="1",
+                     sh='echo "%s stderr line" >&2\n'
+                        'touch "%s/%s"; wait_for "%s/%s"\n'
+                        'echo \'{"status": "%s", "message": "%s", "reason": "x"}\'; exit 1'
+                        % (me, marks, me, marks, other, status, message))
 
 
-def test_every_failed_driver_is_named_with_status_message_and_stderr(servo, measure_d,
-                                                                     tmp_path):
+def test_every_failed_driver_is_named_with_status_message_and_stderr(
+        magg, servo, measure_d, tmp_path):
     failing_pair(measure_d, str(tmp_path / "marks"),
                  {"prom": ("failed", "prom is down"), "wave": ("failed", "no token")})
     write_driver(measure_d, "good")
-    run, result = measure(servo, {})
+    run, result = measure(magg, servo, {})
     message = failed(run, result)
     assert result["status"] == "failed"
     assert "prom: failed: prom is down" in message
@@ -608,21 +562,22 @@ def test_every_failed_driver_is_named_with_status_message_and_stderr(servo, meas
     assert "good:" not in message
 
 
-def test_drivers_agreeing_on_bad_request_give_bad_request(servo, measure_d, tmp_path):
+def test_drivers_agreeing_on_bad_request_give_bad_request(
+        magg, servo, measure_d, tmp_path):
     failing_pair(measure_d, str(tmp_path / "marks"),
                  {"prom": ("bad-request", "no such query"),
                   "vegeta": ("bad-request", "no target")})
-    run, result = measure(servo, {})
+    run, result = measure(magg, servo, {})
     message = failed(run, result)
     assert result["status"] == "bad-request"
     assert "prom: bad-request: no such query" in message
     assert "vegeta: bad-request: no target" in message
 
 
-def test_drivers_disagreeing_on_status_give_failed(servo, measure_d, tmp_path):
+def test_drivers_disagreeing_on_status_give_failed(magg, servo, measure_d, tmp_path):
     failing_pair(measure_d, str(tmp_path / "marks"),
                  {"prom": ("bad-request", "m1"), "vegeta": ("rejected", "m2")})
-    run, result = measure(servo, {})
+    run, result = measure(magg, servo, {})
     message = failed(run, result)
     assert result["status"] == "failed"
     assert "prom: bad-request: m1" in message and "vegeta: rejected: m2" in message
@@ -659,17 +614,16 @@ def test_a_bug_in_magg_still_ends_with_one_json_line_and_no_traceback_on_stdout(
 ])
 @pytest.mark.parametrize("call", ["info", "describe", "measure"])
 def test_config_error_is_a_final_error_naming_config_yaml_and_the_key(
-        tmp_path, config, named, call):
-    servo = make_servo(str(tmp_path / "servo"), config=config)
-    write_driver(os.path.join(servo, "measure.d"), "prom")
-    run, result = {"info": lambda: info(servo), "describe": lambda: describe(servo),
-                   "measure": lambda: measure(servo, {})}[call]()
+        magg, servo, measure_d, config, named, call):
+    (servo / "config.yaml").write_text(config)
+    write_driver(measure_d, "prom")
+    run, result = {"info": lambda: info(magg, servo), "describe": lambda: describe(magg, servo),
+                   "measure": lambda: measure(magg, servo, {})}[call]()
     message = failed(run, result)
     assert "config.yaml" in message and named in message
 
 
-def test_other_sections_of_config_yaml_are_left_to_their_drivers(tmp_path):
-    servo = make_servo(str(tmp_path / "servo"),
-                       config="prom:\n  url: http://prom:9090\nvegeta: {rate: 5}\n")
-    write_driver(os.path.join(servo, "measure.d"), "prom")
-    assert measure(servo, {})[0].ok
+def test_other_sections_of_config_yaml_are_left_to_their_drivers(magg, servo, measure_d):
+    (servo / "config.yaml").write_text("prom:\n  url: http://prom:9090\nvegeta: {rate: 5}\n")
+    write_driver(measure_d, "prom")
+    assert measure(magg, servo, {})[0].ok

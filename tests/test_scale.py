@@ -1,26 +1,16 @@
-"""Scale (issue 3): 1000 drivers in measure.d, also under a low fd limit."""
+"""Scale: 1000 drivers in measure.d, also under a low fd limit."""
 
 import json
-import os
 import resource
 import subprocess
 
 import pytest
 
-from supervision_kit import CMD, aggregator_env, leftovers_after, marker  # noqa: F401
+from fakedriver import make_servo, write_script
+from processes import leftovers_after
 
 DRIVERS = 1000
 SAFETY = 120
-
-# A tiny driver owning one metric; notes each run in $SCALE_LOG when set.
-TINY = """#!/bin/sh
-[ -n "$SCALE_LOG" ] && echo "%(name)s $1" >> "$SCALE_LOG"
-case "$1" in
---info) echo '{"has_cancel": true, "version": "1"}' ;;
---describe) echo '{"status": "ok", "metrics": {"%(metric)s": {"unit": "n"}}}' ;;
-*) cat >/dev/null; echo '{"status": "ok", "metrics": {"%(metric)s": {"value": %(value)d}}}' ;;
-esac
-"""
 
 
 def metric(i):
@@ -28,14 +18,16 @@ def metric(i):
 
 
 @pytest.fixture(scope="module")
-def servo(tmp_path_factory):
-    root = tmp_path_factory.mktemp("servo1000")
-    os.makedirs(str(root / "measure.d"))
+def servo1000(tmp_path_factory):
+    """1000 tiny drivers owning one metric each; each run noted in $SCALE_LOG if set."""
+    root = make_servo(tmp_path_factory.mktemp("servo1000"))
     for i in range(DRIVERS):
-        path = str(root / "measure.d" / ("d%04d" % i))
-        with open(path, "w") as f:
-            f.write(TINY % {"name": "d%04d" % i, "metric": metric(i), "value": i})
-        os.chmod(path, 0o755)
+        name = "d%04d" % i
+        write_script(root / "measure.d", name, has_cancel=True,
+                     metrics={metric(i): {"unit": "n"}},
+                     prelude='[ -n "$SCALE_LOG" ] && echo "%s $1" >> "$SCALE_LOG"' % name,
+                     sh="""echo '{"status": "ok", "metrics": {"%s": {"value": %d}}}'"""
+                        % (metric(i), i))
     return root
 
 
@@ -48,10 +40,10 @@ def limit_fds(soft, hard=None):
     return lower
 
 
-def run_magg(servo, marker, args, request=None, **kw):
+def run_magg(magg, servo, args, request=None, **kw):
     """(exit code, final line as a dict) of one magg call."""
-    env = aggregator_env(marker, **kw.pop("env", {}))
-    proc = subprocess.run(CMD + args, cwd=str(servo), env=env, timeout=SAFETY,
+    env = magg.env(**kw.pop("env", {}))
+    proc = subprocess.run(magg.cmd + args, cwd=str(servo), env=env, timeout=SAFETY,
                           input=json.dumps(request).encode() if request else b"",
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
     lines = proc.stdout.decode().splitlines()
@@ -63,23 +55,23 @@ def every_metric():
     return [metric(i) for i in range(DRIVERS)]
 
 
-def test_1000_drivers_answer_info(servo, marker):
-    code, final = run_magg(servo, marker, ["--info", "app1"])
+def test_1000_drivers_answer_info(servo1000, magg):
+    code, final = run_magg(magg, servo1000, ["--info", "app1"])
 
     assert code == 0, final
     assert final["has_cancel"] is True
     assert len(final["drivers"]) == DRIVERS
 
 
-def test_1000_drivers_answer_describe(servo, marker):
-    code, final = run_magg(servo, marker, ["--describe", "app1"])
+def test_1000_drivers_answer_describe(servo1000, magg):
+    code, final = run_magg(magg, servo1000, ["--describe", "app1"])
 
     assert code == 0, final
     assert final["metrics"] == {metric(i): {"unit": "n"} for i in range(DRIVERS)}
 
 
-def test_1000_drivers_measure(servo, marker):
-    code, final = run_magg(servo, marker, ["app1"],
+def test_1000_drivers_measure(servo1000, magg, marker):
+    code, final = run_magg(magg, servo1000, ["app1"],
                            {"metrics": every_metric(), "control": {"duration": 0}})
 
     assert code == 0, final
@@ -87,8 +79,8 @@ def test_1000_drivers_measure(servo, marker):
     assert leftovers_after(marker, 1.0) == []
 
 
-def test_1000_drivers_measure_with_the_soft_fd_limit_lowered_to_256(servo, marker):
-    code, final = run_magg(servo, marker, ["app1"],
+def test_1000_drivers_measure_with_the_soft_fd_limit_lowered_to_256(servo1000, magg):
+    code, final = run_magg(magg, servo1000, ["app1"],
                            {"metrics": every_metric(), "control": {"duration": 0}},
                            preexec_fn=limit_fds(256))
 
@@ -96,10 +88,11 @@ def test_1000_drivers_measure_with_the_soft_fd_limit_lowered_to_256(servo, marke
     assert final["metrics"] == {metric(i): {"value": i} for i in range(DRIVERS)}
 
 
-def test_1000_drivers_under_a_hard_fd_limit_of_256_is_a_clear_error(servo, marker, tmp_path):
+def test_1000_drivers_under_a_hard_fd_limit_of_256_is_a_clear_error(servo1000, magg,
+                                                                     tmp_path):
     ran = tmp_path / "ran"
 
-    code, final = run_magg(servo, marker, ["--info", "app1"], preexec_fn=limit_fds(256, 256),
+    code, final = run_magg(magg, servo1000, ["--info", "app1"], preexec_fn=limit_fds(256, 256),
                            env={"SCALE_LOG": str(ran)})
 
     assert code != 0 and final["status"] == "failed", final

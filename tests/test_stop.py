@@ -1,9 +1,9 @@
-"""The one stop sequence (issue 3), with real drivers: who gets which signal,
-when SIGKILL follows, what happens to children and grandchildren, and what
-magg does when it is signalled (or killed) itself.
+"""The one stop sequence, with real drivers: who gets which signal, when
+SIGKILL follows, what happens to children and grandchildren, and what magg
+does when it is signalled (or killed) itself.
 
-Leftover processes are found by the MAGG_TEST_MARKER each run carries in its
-environment (see supervision_kit), whoever their parent is by then.
+Leftover processes are found by the marker each run carries in its
+environment (see processes.py), whoever their parent is by then.
 """
 
 import json
@@ -13,18 +13,12 @@ import time
 
 import pytest
 
-import agent
-from fakedriver import make_servo, read_records, write_driver
-from supervision_kit import (CMD, aggregator_env, alive, describe_process,  # noqa: F401
-                             leftovers_after, marked_pids, marker, process_state,
-                             wait_until, write_py, write_sh)
+from aggregator import SAFETY
+from fakedriver import read_records, write_driver, write_script
+from processes import (alive, children_of, describe_process, leftovers_after,
+                       marked_pids, process_state, wait_until)
 
-SAFETY = 60
-
-
-def measure(servo, marker, request=None, **kw):
-    return agent.measure(CMD, "app1", request or {"control": {"duration": 0}},
-                         cwd=str(servo), env=aggregator_env(marker), timeout=SAFETY, **kw)
+NOW = {"control": {"duration": 0}}
 
 
 def signals_received(path):
@@ -62,23 +56,28 @@ sys.exit(1)
 '''
 
 
+# Starts a grandchild, writes its pid (whole, by rename), reports, waits.
+LOADGEN = "sleep 1000 &\necho $! > %s.tmp && mv %s.tmp %s\necho '{\"progress\": 5}'\nwait"
+
+
 def signalled(measure_d, tmp_path, name, has_cancel, obey=True):
     """A SIGNALLED driver; returns (its signals file, its ready file)."""
     signals, ready = tmp_path / (name + ".signals"), tmp_path / (name + ".ready")
-    write_py(measure_d, name, SIGNALLED, has_cancel=has_cancel, obey=obey,
-             signals=str(signals), ready=str(ready))
+    write_script(measure_d, name, py=SIGNALLED, has_cancel=has_cancel, obey=obey,
+                 signals=str(signals), ready=str(ready))
     return signals, ready
 
 
 # -- the sequence ---------------------------------------------------------------
 
-def test_driver_ignoring_cancel_is_sigkilled_after_cleanup_grace_period(tmp_path, marker):
-    servo = make_servo(tmp_path, config="magg:\n  cleanup_grace_period: 1\n")
-    d = servo / "measure.d"
+def test_driver_ignoring_cancel_is_sigkilled_after_cleanup_grace_period(
+        tmp_path, servo, measure_d, magg, marker):
+    (servo / "config.yaml").write_text("magg:\n  cleanup_grace_period: 1\n")
+    d = measure_d
     signals, ready = signalled(d, tmp_path, "stubborn", has_cancel=True, obey=False)
-    write_py(d, "broken", FAILS_AFTER, has_cancel=True, after=[str(ready)])
+    write_script(d, "broken", py=FAILS_AFTER, has_cancel=True, after=[str(ready)])
 
-    run = measure(servo, marker)
+    run = magg.measure(servo, NOW)
     ended = time.time()
 
     assert run.status == "failed", run
@@ -92,16 +91,16 @@ def test_driver_ignoring_cancel_is_sigkilled_after_cleanup_grace_period(tmp_path
     assert leftovers_after(marker, 1.0) == []
 
 
-def test_driver_without_cancel_gets_sigterm_never_sigusr1(tmp_path, marker):
-    servo = make_servo(tmp_path, config="magg:\n  force_cancel: true\n"
-                                        "  cleanup_grace_period: 1\n")
-    d = servo / "measure.d"
+def test_driver_without_cancel_gets_sigterm_never_sigusr1(tmp_path, servo, measure_d, magg):
+    (servo / "config.yaml").write_text("magg:\n  force_cancel: true\n"
+                                       "  cleanup_grace_period: 1\n")
+    d = measure_d
     # obey=False: a SIGUSR1 sent by mistake would be noted, not end the driver.
     plain, plain_ready = signalled(d, tmp_path, "plain", has_cancel=False, obey=False)
     polite, polite_ready = signalled(d, tmp_path, "polite", has_cancel=True)
-    write_py(d, "broken", FAILS_AFTER, after=[str(plain_ready), str(polite_ready)])
+    write_script(d, "broken", py=FAILS_AFTER, after=[str(plain_ready), str(polite_ready)])
 
-    run = measure(servo, marker)
+    run = magg.measure(servo, NOW)
 
     assert run.status == "failed", run
     assert [name for name, _ in signals_received(plain)] == ["SIGTERM"]
@@ -110,24 +109,24 @@ def test_driver_without_cancel_gets_sigterm_never_sigusr1(tmp_path, marker):
     assert "plain" in run.result["message"] and "polite" in run.result["message"]
 
 
-def test_failing_driver_does_not_stop_others_when_cancel_is_not_allowed(tmp_path, marker):
-    servo = make_servo(tmp_path)       # force_cancel false; "slow" has no cancel
-    d = servo / "measure.d"
+def test_failing_driver_does_not_stop_others_when_cancel_is_not_allowed(
+        tmp_path, servo, measure_d, magg):
+    d = measure_d                      # no config: force_cancel false; "slow" has no cancel
     gone = [str(tmp_path / "bad1.pid"), str(tmp_path / "bad2.pid")]
-    write_py(d, "bad1", r'''
+    write_script(d, "bad1", py=r'''
 note(P["pid"] + ".tmp", str(os.getpid()))
 os.rename(P["pid"] + ".tmp", P["pid"])       # appears whole
 err("bad1 cannot connect\n")
 sys.exit(2)
 ''', pid=gone[0])
-    write_py(d, "bad2", r'''
+    write_script(d, "bad2", py=r'''
 note(P["pid"] + ".tmp", str(os.getpid()))
 os.rename(P["pid"] + ".tmp", P["pid"])       # appears whole
 out(json.dumps({"status": "failed", "reason": "no-data", "message": "no data"}) + "\n")
 sys.exit(1)
 ''', pid=gone[1])
     done = tmp_path / "slow.done"
-    write_py(d, "slow", r'''
+    write_script(d, "slow", py=r'''
 for path in P["gone"]:               # both failures have happened ...
     wait_for_file(path)
     pid = int(open(path).read())
@@ -138,7 +137,7 @@ note(P["done"], "finished normally")
 out(json.dumps({"status": "ok", "metrics": {"slow": {"value": 3}}}) + "\n")
 ''', metrics=["slow"], gone=gone, done=str(done))
 
-    run = measure(servo, marker, {"metrics": ["slow"], "control": {}})
+    run = magg.measure(servo, {"metrics": ["slow"], "control": {}})
 
     assert done.read_text() == "finished normally\n"
     assert run.status == "failed" and run.returncode != 0, run
@@ -151,16 +150,16 @@ out(json.dumps({"status": "ok", "metrics": {"slow": {"value": 3}}}) + "\n")
 
 # -- children and grandchildren ------------------------------------------------------
 
-def test_stopped_driver_takes_its_grandchildren_with_it(tmp_path, marker):
-    servo = make_servo(tmp_path, config="magg:\n  force_cancel: true\n"
-                                        "  cleanup_grace_period: 5\n")
-    d = servo / "measure.d"
+def test_stopped_driver_takes_its_grandchildren_with_it(tmp_path, servo, measure_d, magg,
+                                                        marker):
+    (servo / "config.yaml").write_text("magg:\n  force_cancel: true\n"
+                                       "  cleanup_grace_period: 5\n")
+    d = measure_d
     pidfile = tmp_path / "grandchild.pid"
-    write_sh(d, "loadgen", "sleep 1000 &\necho $! > %s.tmp && mv %s.tmp %s\n"
-                           "echo '{\"progress\": 5}'\nwait" % ((pidfile,) * 3))
-    write_py(d, "broken", FAILS_AFTER, after=[str(pidfile)])
+    write_script(d, "loadgen", sh=LOADGEN % ((pidfile,) * 3))
+    write_script(d, "broken", py=FAILS_AFTER, after=[str(pidfile)])
 
-    run = measure(servo, marker)
+    run = magg.measure(servo, NOW)
 
     assert run.status == "failed" and "stopped: loadgen" in run.result["message"], run
     grandchild = int(pidfile.read_text())
@@ -168,15 +167,15 @@ def test_stopped_driver_takes_its_grandchildren_with_it(tmp_path, marker):
     assert leftovers_after(marker, 1.0) == []
 
 
-def test_driver_that_finishes_normally_keeps_its_background_child(tmp_path, marker):
-    servo = make_servo(tmp_path)
+def test_driver_that_finishes_normally_keeps_its_background_child(tmp_path, servo, magg,
+                                                                  marker):
     pidfile = tmp_path / "background.pid"
     # The background child keeps the driver's stdout and stderr open.
-    write_sh(servo / "measure.d", "hook",
-             "sleep 1000 &\necho $! > %s\necho '{\"status\": \"ok\", \"metrics\": {}}'"
-             % pidfile)
+    write_script(servo / "measure.d", "hook",
+                 sh="sleep 1000 &\necho $! > %s\necho '{\"status\": \"ok\", \"metrics\": {}}'"
+                 % pidfile)
 
-    run = measure(servo, marker)
+    run = magg.measure(servo, NOW)
 
     assert run.ok, run
     assert run.elapsed < 5, "magg waited for the pipes the background child holds"
@@ -188,13 +187,13 @@ def test_driver_that_finishes_normally_keeps_its_background_child(tmp_path, mark
     # (the marker fixture kills it)
 
 
-def test_finished_drivers_are_reaped_while_others_still_run(tmp_path, marker):
-    servo = make_servo(tmp_path)
-    d = servo / "measure.d"
+def test_finished_drivers_are_reaped_while_others_still_run(tmp_path, measure_d, servo,
+                                                             magg):
+    d = measure_d
     release = tmp_path / "release"
     for i in range(5):
-        write_sh(d, "quick%d" % i, """echo '{"status": "ok", "metrics": {}}'""")
-    write_py(d, "long", r'''
+        write_script(d, "quick%d" % i, sh="""echo '{"status": "ok", "metrics": {}}'""")
+    write_script(d, "long", py=r'''
 out(json.dumps({"progress": 1, "message": "waiting"}) + "\n")
 wait_for_file(P["release"])
 out(json.dumps({"status": "ok", "metrics": {}}) + "\n")
@@ -209,31 +208,20 @@ out(json.dumps({"status": "ok", "metrics": {}}) + "\n")
             zombies.extend(pid for pid in children_of(m.pid) if process_state(pid) == "Z")
             release.write_text("go")
 
-    run = measure(servo, marker, on_progress=on_progress)
+    run = magg.measure(servo, NOW, on_progress=on_progress)
 
     assert run.ok, run
     assert release.exists(), finished
     assert zombies == []
 
 
-def children_of(ppid):
-    pids = []
-    for entry in os.listdir("/proc"):
-        try:
-            with open("/proc/%s/status" % entry) as f:
-                if "\nPPid:\t%d\n" % ppid in f.read():
-                    pids.append(int(entry))
-        except (OSError, ValueError):
-            continue
-    return pids
-
-
-def test_driver_flooding_output_while_being_stopped_is_drained_not_killed(tmp_path, marker):
-    servo = make_servo(tmp_path, config="magg:\n  cleanup_grace_period: 30\n")
+def test_driver_flooding_output_while_being_stopped_is_drained_not_killed(tmp_path, servo,
+                                                                          magg):
+    (servo / "config.yaml").write_text("magg:\n  cleanup_grace_period: 30\n")
     done = tmp_path / "loud.done"
     # On cancel it writes 8 MiB to stdout and to stderr before its final line:
     # it only gets to exit if magg keeps reading while it waits for it.
-    write_py(servo / "measure.d", "loud", r'''
+    write_script(servo / "measure.d", "loud", py=r'''
 def on_usr1(signum, frame):
     for _ in range(128):
         sys.stderr.buffer.write(b"e" * 65535 + b"\n")
@@ -255,7 +243,7 @@ while True:
             sent.append(time.monotonic())
             m.send_signal(signal.SIGTERM)
 
-    run = measure(servo, marker, on_progress=on_progress)
+    run = magg.measure(servo, NOW, on_progress=on_progress)
     took = time.monotonic() - sent[0]
 
     assert run.result["reason"] == "cancelled", run
@@ -267,9 +255,9 @@ while True:
 
 @pytest.mark.parametrize("signum", [signal.SIGUSR1, signal.SIGTERM, signal.SIGINT],
                          ids=lambda s: s.name)
-def test_signal_to_magg_cancels_within_half_a_second(tmp_path, marker, signum):
-    servo = make_servo(tmp_path)
-    d = servo / "measure.d"
+def test_signal_to_magg_cancels_within_half_a_second(tmp_path, servo, measure_d, magg,
+                                                     marker, signum):
+    d = measure_d
     records = tmp_path / "records"
     write_driver(d, "cancellable", cancel="handle", progress=[[10, "started"]], sleep=60,
                  record=str(records))
@@ -282,7 +270,7 @@ def test_signal_to_magg_cancels_within_half_a_second(tmp_path, marker, signum):
             sent.append(time.monotonic())
             m.send_signal(signum)
 
-    run = measure(servo, marker, on_progress=on_progress)
+    run = magg.measure(servo, NOW, on_progress=on_progress)
     took = time.monotonic() - sent[0]
 
     print("%s to magg: final line after %.3f s" % (signum.name, took))
@@ -295,17 +283,16 @@ def test_signal_to_magg_cancels_within_half_a_second(tmp_path, marker, signum):
     assert leftovers_after(marker, 1.0) == []
 
 
-def test_no_driver_or_grandchild_outlives_magg_killed_with_sigkill(tmp_path, marker):
-    servo = make_servo(tmp_path, config="magg:\n  cleanup_grace_period: 300\n")
-    d = servo / "measure.d"
+def test_no_driver_or_grandchild_outlives_magg_killed_with_sigkill(tmp_path, servo,
+                                                                   measure_d, magg, marker):
+    (servo / "config.yaml").write_text("magg:\n  cleanup_grace_period: 300\n")
+    d = measure_d
     pidfile = tmp_path / "grandchild.pid"
     write_driver(d, "cancellable", cancel="handle", progress=[[10, "started"]], sleep=60)
     write_driver(d, "stubborn", cancel="ignore", info={"has_cancel": True, "version": "1"},
                  progress=[[10, "started"]], sleep=60)
-    write_sh(d, "loadgen", "sleep 1000 &\necho $! > %s.tmp && mv %s.tmp %s\n"
-                           "echo '{\"progress\": 5}'\nwait" % ((pidfile,) * 3))
-    m = agent.start_measure(CMD, "app1", {"control": {"duration": 0}}, cwd=str(servo),
-                            env=aggregator_env(marker), timeout=SAFETY)
+    write_script(d, "loadgen", sh=LOADGEN % ((pidfile,) * 3))
+    m = magg.start_measure(servo, NOW)
     killed = []
     started = set()
 
@@ -337,13 +324,13 @@ class StopReading(Exception):
     pass
 
 
-def test_a_second_signal_to_magg_skips_the_cleanup_grace_period(tmp_path, marker):
-    servo = make_servo(tmp_path, config="magg:\n  cleanup_grace_period: 300\n")
+def test_a_second_signal_to_magg_skips_the_cleanup_grace_period(tmp_path, servo, magg,
+                                                                 marker):
+    (servo / "config.yaml").write_text("magg:\n  cleanup_grace_period: 300\n")
     signals = tmp_path / "signals"
-    write_py(servo / "measure.d", "stubborn", SIGNALLED, has_cancel=True,
+    write_script(servo / "measure.d", "stubborn", py=SIGNALLED, has_cancel=True,
              signals=str(signals), ready=str(tmp_path / "ready"), obey=False)
-    m = agent.start_measure(CMD, "app1", {"control": {"duration": 0}}, cwd=str(servo),
-                            env=aggregator_env(marker), timeout=SAFETY)
+    m = magg.start_measure(servo, NOW)
     second = []
 
     def on_progress(line, m):
@@ -364,17 +351,14 @@ def test_a_second_signal_to_magg_skips_the_cleanup_grace_period(tmp_path, marker
 
 
 def test_a_driver_that_cannot_start_stops_the_round_before_later_drivers_start(
-        tmp_path, marker):
-    servo = make_servo(tmp_path)
-    d = servo / "measure.d"
+        tmp_path, measure_d, servo, magg):
+    d = measure_d
     # answers --info, then loses its executable bit: the measure round cannot start it
-    write_sh(d, "a-vanishing", "", has_cancel=True)
-    (d / "a-vanishing").write_text(
-        '#!/bin/sh\necho \'{"has_cancel": true, "version": "1"}\'\nchmod a-x "$0"\n')
+    write_script(d, "a-vanishing", has_cancel=True, prelude='chmod a-x "$0"', sh="")
     records = tmp_path / "records"
     write_driver(d, "b-later", record=str(records))
 
-    run = measure(servo, marker)
+    run = magg.measure(servo, NOW)
 
     assert run.returncode != 0
     assert "a-vanishing" in run.result["message"], run.result
