@@ -27,11 +27,12 @@ PATH next to it). Standard library only. The steps, and why:
    ``--preamble`` runs only after unpacking, too late to choose. Ours keeps
    SHIV_ROOT, else uses ~/.shiv if it is ours and safe, else a private 0700
    ``magg-<uid>`` directory in the temp dir (ownership checked), else
-   imports straight from the zip; it unpacks and compiles in-process into
-   a private directory and renames it into place (no lock), one directory
-   per interpreter (cache tag). The rewrite also sorts entries and fixes
-   file modes, so the result depends neither on the file system's listing
-   order nor on the builder's umask.
+   imports straight from the zip; pyz/unpack.py (``magg_unpack.py`` in
+   the zip) unpacks and compiles in-process into a private directory and
+   renames it into place (no lock), one directory per interpreter (cache
+   tag). The rewrite also sorts entries and fixes file modes, so the result
+   depends neither on the file system's listing order nor on the builder's
+   umask.
 
 Reproducible: every zip entry gets the same timestamp (SOURCE_DATE_EPOCH if
 set, else the last commit's time), entries are sorted and modes fixed, so
@@ -53,6 +54,8 @@ REQUIREMENTS = VENDOR / "requirements.txt"
 SDIST_GLOB = "PyYAML-*.tar.gz"
 APP = ROOT / "app"
 ZIP_MAIN = ROOT / "pyz" / "__main__.py"
+# Beside __main__.py, loaded only by a run that unpacks (see its docstring).
+ZIP_UNPACK = ("magg_unpack.py", ROOT / "pyz" / "unpack.py")
 # shiv's run-time bootstrap: pyz/__main__.py does its work, so it is left out.
 SHIV_BOOTSTRAP = "_bootstrap/"
 BUILD = ROOT / "build"
@@ -156,7 +159,7 @@ def run_shiv(epoch):
 
 
 def swap_main():
-    """Rewrite the zip with pyz/__main__.py as its __main__.py, without _bootstrap/.
+    """Rewrite the zip: pyz/__main__.py and pyz/unpack.py in, _bootstrap/ out.
 
     Keeps shiv's timestamps; sorts the entries (shiv adds its bootstrap in
     directory-listing order) and sets every file's mode to 0644, so neither
@@ -165,6 +168,11 @@ def swap_main():
     with zipfile.ZipFile(str(OUTPUT)) as old:
         entries = [(info, old.read(info)) for info in old.infolist()
                    if not info.filename.startswith(SHIV_BOOTSTRAP)]
+    main_info = next(info for info, _ in entries if info.filename == "__main__.py")
+    name, source = ZIP_UNPACK
+    unpack_info = zipfile.ZipInfo(name, date_time=main_info.date_time)
+    unpack_info.compress_type = main_info.compress_type
+    entries.append((unpack_info, source.read_bytes()))
     entries.sort(key=lambda entry: entry[0].filename)
     tmp = OUTPUT.with_name(OUTPUT.name + ".tmp")
     with tmp.open("wb") as fd:
@@ -188,7 +196,8 @@ def check_artifact():
     compiled = [n for n in names if n.endswith((".so", ".pyd", ".c", ".pyx"))]
     if compiled:
         sys.exit("build.py: compiled code in the artifact: {}".format(compiled))
-    for needed in ("site-packages/yaml/__init__.py", "site-packages/app/__main__.py"):
+    for needed in ("site-packages/yaml/__init__.py", "site-packages/app/__main__.py",
+                   ZIP_UNPACK[0]):
         if needed not in names:
             sys.exit("build.py: {} missing from the artifact".format(needed))
 

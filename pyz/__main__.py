@@ -14,7 +14,8 @@ unpacks it. Why not shiv's bootstrap:
   hold it, and every later run waits on it forever, silently;
 - importing it costs ~15 ms per start (typing, pathlib, compileall...).
 
-Where the bundle is unpacked, first fit wins (each failure is said on stderr):
+Where the bundle is unpacked, first fit wins (an unpack that fails is told
+on stderr; a HOME or temp dir we cannot use is skipped quietly):
 
 1. ``$SHIV_ROOT`` when set (the user's choice: it must work, not be ours);
 2. ``~/.shiv``, when it is (or can be made) a directory owned by this user
@@ -25,20 +26,11 @@ Where the bundle is unpacked, first fit wins (each failure is said on stderr):
 4. nowhere: app and PyYAML are imported straight from the zip (both are
    pure Python), compiled in memory on each run.
 
-How a bundle is unpacked, so that no instant of SIGKILL and no number of
-concurrent first runs can leave a half bundle in use or block a later run:
-
-- each run extracts and compiles (in this process: no workers to orphan)
-  into its own ``.magg-partial-*`` directory next to the target, then
-  publishes it with one rename(2), which is atomic: the target is either
-  absent or complete. A run that loses the race to another discards its
-  copy and uses the winner's. No lock, so nothing to wait on;
-- all of it must finish within UNPACK_SECONDS (checked between files),
-  else the run gives up and runs from the zip: a slow disk costs speed,
-  never an endless wait;
-- partial directories left by killed runs are removed by a later unpack
-  once older than STALE_SECONDS, long after any live run would have given
-  up on them.
+How: each first run extracts and compiles in its own process into a
+private directory, then renames it into place in one step; no lock, no
+worker processes, a deadline of UNPACK_SECONDS, then run from the zip.
+magg_unpack.py (pyz/unpack.py) does it and says why; it is compiled only
+when a run unpacks, so warm starts do not pay for it.
 
 Each interpreter gets its own directory (the name ends in its cache tag,
 e.g. ``cpython-36``): the .pyc files are compiled once, by the first run of
@@ -64,9 +56,8 @@ import sys
 import time
 
 TEMP_PREFIX = "magg-"
-PARTIAL_PREFIX = ".magg-partial-"
+UNPACK_MODULE = "magg_unpack"  # pyz/unpack.py, beside this file in the zip
 UNPACK_SECONDS = 5.0      # for every unpack attempt of one run together
-STALE_SECONDS = 600       # a partial this old belongs to no live run
 OWN_PACKAGES = ("app", "yaml")
 TRUE_WORDS = ("1", "true", "t", "yes")
 # The app's exit codes (app/__init__.py), which cannot be imported yet.
@@ -139,6 +130,8 @@ def roots():
 
 def find_bundle(archive, name, force):
     """The bundle's site-packages: unpacked in the first root that works, else in the zip."""
+    from importlib import import_module
+
     deadline = time.monotonic() + UNPACK_SECONDS
     for root in roots():
         target = os.path.join(root, name)
@@ -148,7 +141,7 @@ def find_bundle(archive, name, force):
         if time.monotonic() > deadline:
             continue  # out of time: only bundles already there will do
         try:
-            unpack(archive, root, target, force, deadline)
+            import_module(UNPACK_MODULE).unpack(archive, root, target, force, deadline)
             return site_packages
         except Exception as exc:  # whatever went wrong, the next root may work
             say("cannot unpack into {} ({}); trying the next place".format(root, explain(exc)))
@@ -160,96 +153,6 @@ def explain(exc):
     """An exception as one short line."""
     return "{}: {}".format(type(exc).__name__, exc)
 
-
-def unpack(archive, root, target, force, deadline):
-    """Extract and compile into a private partial dir, then rename it into place."""
-    import shutil
-    import tempfile
-    import zipfile
-
-    os.makedirs(root, exist_ok=True)  # SHIV_ROOT need not exist yet
-    sweep(root)
-    partial = tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=root)
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            for info in zf.infolist():
-                if info.filename.startswith("site-packages/"):
-                    check(deadline)
-                    zf.extract(info, partial)
-        compile_tree(os.path.join(partial, "site-packages"), deadline)
-        mask = os.umask(0o022)
-        os.umask(mask)
-        os.chmod(partial, 0o755 & ~mask)  # as shiv's would be; mkdtemp makes 0700
-        publish(partial, root, target, force)
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)  # gone already when published
-
-
-def check(deadline):
-    if time.monotonic() > deadline:
-        raise TimeoutError("not done after {:g} s".format(UNPACK_SECONDS))
-
-
-def compile_tree(top, deadline):
-    """Write a .pyc next to every .py, for this interpreter, in this process.
-
-    Timestamp-based even when SOURCE_DATE_EPOCH is set (py_compile would
-    then write hash-based ones, which make every import read the source).
-    Skipped with a pycache prefix: the importer would not look here.
-    """
-    import py_compile
-
-    if getattr(sys, "pycache_prefix", None):
-        return
-    mode = getattr(py_compile, "PycInvalidationMode", None)  # 3.7+
-    options = {"invalidation_mode": mode.TIMESTAMP} if mode else {}
-    from importlib.util import cache_from_source
-
-    for folder, _, files in os.walk(top):
-        for file in sorted(files):
-            if file.endswith(".py"):
-                check(deadline)
-                source = os.path.join(folder, file)
-                py_compile.compile(source, cache_from_source(source), doraise=True, **options)
-
-
-def publish(partial, root, target, force):
-    """Rename partial to target; if another run's bundle got there first, keep that."""
-    import shutil
-    import tempfile
-
-    old = None
-    if force:  # set the old bundle aside first: rename cannot replace a full dir
-        old = tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=root)
-        try:
-            os.rename(target, old)
-        except FileNotFoundError:
-            pass
-    try:
-        os.rename(partial, target)
-    except OSError:
-        if not os.path.isdir(os.path.join(target, "site-packages")):
-            raise
-    finally:
-        if old:
-            shutil.rmtree(old, ignore_errors=True)
-
-
-def sweep(root):
-    """Remove partial dirs of ours that killed runs left, once surely abandoned."""
-    import shutil
-
-    now = time.time()
-    for entry in os.listdir(root):
-        if entry.startswith(PARTIAL_PREFIX):
-            path = os.path.join(root, entry)
-            try:
-                st = os.lstat(path)
-            except OSError:
-                continue
-            mine = stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid()
-            if mine and now - st.st_mtime > STALE_SECONDS:
-                shutil.rmtree(path, ignore_errors=True)
 
 
 def put_first(site_packages):
