@@ -26,6 +26,9 @@ _MENTIONS_SECTION = re.compile(r"\bmagg\b")
 
 # Seconds between progress lines when no driver reports anything.
 HEARTBEAT = 30.0
+# An OPTUNE_IO_TIMEOUT of 5e-324 s would make magg wake up without pause;
+# no agent can read a line that fast anyway.
+SHORTEST_IO_LIMIT = 0.05
 
 Settings = collections.namedtuple(
     "Settings", Config._fields + ("io_limit", "heartbeat", "warnings"))
@@ -60,7 +63,8 @@ def io_timeout(text):
     if seconds <= 0 or seconds == float("inf"):
         return None, HEARTBEAT, ()
     limit = seconds - 1 if seconds > 2 else seconds / 2
-    return limit, min(HEARTBEAT, seconds / 2), ()
+    return (max(limit, SHORTEST_IO_LIMIT),
+            max(min(HEARTBEAT, seconds / 2), SHORTEST_IO_LIMIT), ())
 
 
 def load_config(path=CONFIG_FILE):

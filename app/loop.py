@@ -131,7 +131,10 @@ class Loop(object):
         wake_at = self.supervisor.wake_at
         wait = None
         if wake_at is not None:
-            wait = int(max(0.0, min(wake_at - self.clock(), LONGEST_WAIT)) * 1000) + 1
+            left = wake_at - self.clock()
+            if left != left:            # NaN: no clock can reach it; wait in long steps
+                left = LONGEST_WAIT
+            wait = int(max(0.0, min(left, LONGEST_WAIT)) * 1000) + 1
         if self.awaiting_idle and not self.std.out.pending:
             wait = IDLE_CHECK_MS if wait is None else min(wait, IDLE_CHECK_MS)
         return wait

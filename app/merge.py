@@ -30,16 +30,16 @@ def driver_failure(outcome, needs_status):
     result = outcome.result
     if outcome.problem:
         return Failure(outcome.name, "failed", "failed", outcome.problem)
-    status = result.get("status") if isinstance(result, dict) else None
-    text = result.get("message") if isinstance(result, dict) else None
+    status = _word(result.get("status")) if isinstance(result, dict) else None
+    text = _text(result.get("message")) if isinstance(result, dict) else None
     if outcome.returncode != 0:
-        status = "failed" if status in (None, "ok") else str(status)
+        status = "failed" if status in (None, "ok") else status
         return Failure(outcome.name, status, _reason(result, status),
                        messages.with_exit(text, outcome.returncode))
     if result is None:
         return Failure(outcome.name, "failed", "failed", messages.no_result())
     if needs_status and status != "ok":
-        return Failure(outcome.name, str(status or "failed"), _reason(result, status),
+        return Failure(outcome.name, status or "failed", _reason(result, status),
                        text or messages.not_ok(result))
     if not needs_status:
         missing = [k for k in ("has_cancel", "version") if k not in result]
@@ -50,8 +50,29 @@ def driver_failure(outcome, needs_status):
 
 
 def _reason(result, status):
-    reason = result.get("reason") if isinstance(result, dict) else None
-    return str(reason or status or "failed")
+    reason = _word(result.get("reason")) if isinstance(result, dict) else None
+    return reason or status or "failed"
+
+
+# A driver's status and reason reach the optimizer as words; its message as
+# text. Anything else (a number, an object, 16 MiB of it) must not.
+WORD = 64
+TEXT = 2048
+
+
+def _word(value):
+    """A status or reason as a short string, or None when it is not one."""
+    if isinstance(value, str) and 0 < len(value) <= WORD:
+        return value
+    return None
+
+
+def _text(value):
+    """A driver's message, bounded; a message that is not text is shown short."""
+    if value is None or value == "":
+        return None
+    text = value if isinstance(value, str) else messages.short(value)
+    return text if len(text) <= TEXT else text[:TEXT - 3] + "..."
 
 
 # When failed drivers disagree, the status the optimizer can act on wins:

@@ -256,3 +256,18 @@ def test_can_cancel_counts_only_the_info_objects_it_is_given():
     assert can_cancel([{"has_cancel": True}], False) is True
     assert can_cancel([{"has_cancel": True}, {"has_cancel": False}], False) is False
     assert can_cancel([{"has_cancel": False}], True) is True
+
+
+@pytest.mark.parametrize("status", [42, {"nested": "object"}, ["x"], "x" * 10000, ""])
+def test_a_status_that_is_not_a_short_word_becomes_failed(status):
+    with pytest.raises(MaggError) as err:
+        check_round([outcome("odd", {"status": status, "reason": status,
+                                     "message": "m"})], True, "to measure")
+    assert (err.value.status, err.value.reason) == ("failed", "failed")
+
+
+def test_a_drivers_huge_message_is_cut_in_the_final_message():
+    with pytest.raises(MaggError) as err:
+        check_round([outcome("chatty", {"status": "failed", "message": "m" * 100000})],
+                    True, "to measure")
+    assert len(err.value.message) < 5000

@@ -428,3 +428,8 @@ def test_stderr_past_stderr_limit_is_not_relayed_and_a_line_says_how_much():
     text = b"".join(a.data for a in relayed if isinstance(a, Relay))
     assert text.startswith(b"[a] 0123456789\n")
     assert b"7 bytes of a's stderr not shown: magg.stderr_limit is 10 bytes" in text
+
+
+def test_an_absurdly_short_optune_io_timeout_has_a_floor():
+    limit, heartbeat, _ = io_timeout("5e-324")
+    assert limit >= 0.05 and heartbeat >= 0.05
