@@ -21,6 +21,9 @@ marker::
         run = magg.measure(servo, {"metrics": ["cpu"]})           # an agent.Run
         run = magg.info(servo, env=magg.env(OPTUNE_IO_TIMEOUT="4"))
         proc = subprocess.run(magg.cmd + ["--version"], env=magg.env(), ...)
+
+``reports(line)`` reads one of magg's progress lines back into what each
+driver said.
 """
 
 import os
@@ -133,3 +136,12 @@ class Magg(object):
     def call(self, servo, args, stdin=None, **kw):
         """magg with any arguments (``--plan``, usage errors), read like the agent."""
         return agent.call(self.cmd, args, str(servo), stdin, **self._kw(kw))
+
+
+def reports(line):
+    """[(driver, message)] merged into one of magg's progress lines, in order.
+
+    A progress line names each driver that spoke since the previous line,
+    with its latest message: {"message": "prom: 50%; vegeta: finished"}.
+    """
+    return [part.partition(": ")[::2] for part in str(line.get("message", "")).split("; ")]

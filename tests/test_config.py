@@ -3,7 +3,7 @@
 import pytest
 
 from app import MaggError
-from app.config import DEFAULTS, load_config
+from app.config import DEFAULTS, load_config, parse_config
 
 
 def load(tmp_path, text):
@@ -69,7 +69,7 @@ def test_invalid_yaml_names_config_yaml(tmp_path):
 
 
 def test_file_never_mentioning_magg_is_left_to_its_drivers_even_if_invalid(tmp_path):
-    # Documented (README, issue 6): YAML is parsed only when the file mentions
+    # Documented in the README: YAML is parsed only when the file mentions
     # magg, so a broken section of another driver is that driver's error.
     assert load(tmp_path, "prom:\n  url: [unclosed\n") == DEFAULTS
 
@@ -142,3 +142,20 @@ def test_unknown_key_under_a_driver_names_it(tmp_path):
                                   "magg:\n  drivers:\n    prom: never\n"])
 def test_drivers_key_of_the_wrong_shape_names_it(tmp_path, text):
     assert "magg.drivers" in error(tmp_path, text)
+
+
+@pytest.mark.parametrize("text, named", [
+    ("magg:\n  grace_period: [1,\n", "invalid YAML"),
+    ("magg:\n  grace_period: 5\n  bogus_key: 1\n", "magg.bogus_key"),
+    ("magg:\n  grace_period: -3\n", "magg.grace_period"),
+    ("magg:\n  force_cancel: maybe\n", "magg.force_cancel"),
+    ("magg: 5\n", "magg"),
+])
+def test_config_error_names_config_yaml_and_what_is_wrong(text, named):
+    with pytest.raises(MaggError) as err:
+        parse_config(text)
+    assert "config.yaml" in err.value.message and named in err.value.message
+
+
+def test_sections_of_other_drivers_alone_give_the_defaults():
+    assert parse_config("prom:\n  url: http://prom:9090\nvegeta: {rate: 5}\n") == DEFAULTS

@@ -271,3 +271,31 @@ def test_a_drivers_huge_message_is_cut_in_the_final_message():
         check_round([outcome("chatty", {"status": "failed", "message": "m" * 100000})],
                     True, "to measure")
     assert len(err.value.message) < 5000
+
+
+def test_status_other_than_ok_with_exit_zero_names_the_driver_and_its_message():
+    with pytest.raises(MaggError) as err:
+        check_round([failed("prom", "rejected", "nope", returncode=0)], True, "to measure")
+    assert "prom" in err.value.message and "nope" in err.value.message
+
+
+def test_every_failed_driver_is_named_with_its_status_message_and_stderr():
+    with pytest.raises(MaggError) as err:
+        check_round([outcome("good", {"status": "ok", "metrics": {}}),
+                     failed("prom", message="prom is down", stderr=b"prom stderr line\n"),
+                     failed("wave", message="no token", stderr=b"wave stderr line\n")],
+                    True, "to measure")
+    message = err.value.message
+    assert err.value.status == "failed"
+    assert "prom: failed: prom is down" in message and "wave: failed: no token" in message
+    assert "prom stderr line" in message and "wave stderr line" in message
+    assert "good:" not in message
+
+
+def test_metric_described_twice_does_not_name_a_driver_outside_the_clash():
+    outcomes = [outcome(n, {"status": "ok", "metrics": {"latency": {}}})
+                for n in ("prom", "vegeta")]
+    outcomes.append(outcome("exec", {"status": "ok", "metrics": {}}))
+    with pytest.raises(MaggError) as err:
+        merge_describe(outcomes)
+    assert "latency" in err.value.message and "exec" not in err.value.message

@@ -237,3 +237,9 @@ def test_override_for_a_switched_off_driver_is_neither_shared_nor_unknown():
                      DRIVERS, None, 0, {"exec": "never"})
     assert plan.unknown_overrides == []
     assert all("userdata" not in i["control"] for i in plan.inputs.values())
+
+
+def test_metrics_key_is_left_out_for_a_driver_owning_none_of_a_mapping():
+    inputs = split(request(metrics={"cpu": {"x": 1}}), DRIVERS, DESCRIBED)
+    assert "metrics" not in inputs["vegeta"]
+    assert "metrics" not in inputs["exec"]

@@ -6,6 +6,12 @@ temporary servo directory whose measure.d holds drivers written by
 tests/fakedriver.py. Whatever the call, the last stdout line must be one
 JSON object with a status and the exit code 0 exactly when it is "ok":
 every helper below checks that.
+
+The rules of the pure parts are unit tests: config.yaml errors in
+test_config.py, bad requests in test_request.py, who gets which input in
+test_plan.py, how results and failures merge in test_merge.py. Here each
+kind of error appears once, to show it reaches the agent as the final line
+with its status and exit code.
 """
 
 import json
@@ -16,7 +22,8 @@ import subprocess
 import pytest
 
 from aggregator import APP_ID as APP
-from app import __version__
+from aggregator import reports
+from app import EXIT_FAILED, EXIT_INTERNAL, __version__
 from fakedriver import read_records, write_driver, write_script
 
 
@@ -82,6 +89,7 @@ def test_no_measure_d_is_an_error_naming_the_directory_and_cwd(magg, tmp_path):
     os.mkdir(servo)
     run, result = info(magg, servo)
     message = failed(run, result)
+    assert run.returncode == EXIT_FAILED
     where = os.path.realpath(servo)
     assert os.path.join(where, "measure.d") in message
     assert "current directory %s" % where in message
@@ -94,6 +102,7 @@ def test_measure_d_without_a_driver_is_an_error_naming_it_and_cwd(
         open(os.path.join(measure_d, name), "w").close()
     run, result = measure(magg, servo, {"control": {"duration": 0}})
     message = failed(run, result)
+    assert run.returncode == EXIT_FAILED
     where = os.path.realpath(servo)
     assert os.path.join(where, "measure.d") in message
     assert "current directory %s" % where in message
@@ -190,14 +199,6 @@ def test_info_lists_each_drivers_info_and_the_aggregator_version(magg, servo, me
         "vegeta": {"has_cancel": True, "version": "0.2"}}
 
 
-def test_info_has_no_cancel_when_one_driver_cannot_cancel(magg, servo, measure_d):
-    write_driver(measure_d, "prom")
-    write_driver(measure_d, "legacy", cancel="default")
-    run, result = info(magg, servo)
-    assert run.ok, run
-    assert result["has_cancel"] is False
-
-
 def test_info_has_cancel_when_force_cancel_is_configured(magg, servo, measure_d):
     (servo / "config.yaml").write_text("magg:\n  force_cancel: true\n")
     write_driver(measure_d, "legacy", cancel="default")
@@ -210,8 +211,6 @@ def test_info_has_cancel_when_force_cancel_is_configured(magg, servo, measure_d)
     ({"info_exit": 1}, "exit code 1"),
     ({"info_stdout": "not json at all\n"}, "not a JSON object"),
     ({"info_stdout": ""}, "without a result"),
-    ({"info": {"version": "1.0"}}, "has_cancel"),
-    ({"info": {"has_cancel": True}}, "version"),
 ])
 def test_info_failure_of_a_driver_is_an_error_naming_it(
         magg, servo, measure_d, spec, says):
@@ -245,6 +244,7 @@ def test_metric_described_by_two_drivers_names_the_metric_and_every_driver(
     write_driver(measure_d, "exec")
     run, result = describe(magg, servo)
     message = failed(run, result)
+    assert result["status"] == "failed" and run.returncode == EXIT_FAILED
     assert "latency" in message
     for name in ("prom", "vegeta", "wavefront"):
         assert name in message
@@ -288,41 +288,27 @@ def test_help_explains_layout_config_keys_with_defaults_and_exit_codes(magg, tmp
 def test_version_lists_the_aggregator_and_each_drivers_version(magg, servo, measure_d):
     write_driver(measure_d, "prom", info={"has_cancel": True, "version": "0.3.1"})
     write_driver(measure_d, "vegeta", info={"has_cancel": False, "version": "7.7.7"})
-    done = subprocess.run(magg.cmd + ["--version"], cwd=str(servo), env=magg.env(),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=60)
-    assert done.returncode == 0, done
-    lines = done.stdout.splitlines()
-    assert any(__version__ in line for line in lines[:-1])
-    assert any("prom" in line and "0.3.1" in line for line in lines[:-1])
-    assert any("vegeta" in line and "7.7.7" in line for line in lines[:-1])
-    assert json.loads(lines[-1])["status"] == "ok"
+    run = magg.call(servo, ["--version"])
+    assert run.returncode == 0, run
+    assert final(run) == {"status": "ok", "version": __version__,
+                          "drivers": {"prom": "0.3.1", "vegeta": "7.7.7"}, "problems": {}}
 
 
 # -- measure: the request ---------------------------------------------------------
 
+# Which requests are bad is test_request.py's; here: nothing measures, whether
+# the agent sent nothing or the mistake hides in one driver's override.
 @pytest.mark.parametrize("stdin", [
     "",
-    "{not json",
-    "[1, 2]",
-    json.dumps({"metrics": "cpu"}),
-    json.dumps({"metrics": 42}),
-    json.dumps({"control": ["duration", 5]}),
-    json.dumps({"control": {"duration": "soon"}}),
-    json.dumps({"control": {"warmup": -1}}),
-    json.dumps({"control": {"past": True}}),
-    json.dumps({"control": {"delay": "5 minutes"}}),
     json.dumps({"control": {"userdata": {"prom": {"control": {"duration": "-1m"}}}}}),
-], ids=["empty", "not-json", "not-object", "metrics-string", "metrics-number",
-        "control-list", "duration-garbage", "warmup-negative", "past-bool",
-        "delay-garbage", "override-negative"])
+], ids=["empty", "override-negative"])
 def test_bad_request_is_refused_before_any_driver_measures(
         magg, servo, measure_d, tmp_path, stdin):
     log = str(tmp_path / "prom.log")
     write_driver(measure_d, "prom", describe={"cpu": {}}, record=log)
     run, result = measure(magg, servo, stdin)
     failed(run, result)
-    assert result["status"] == "bad-request"
+    assert result["status"] == "bad-request" and run.returncode == EXIT_FAILED
     assert [r for r in read_records(log, "start") if r["mode"] == "measure"] == []
 
 
@@ -347,36 +333,6 @@ def test_each_driver_gets_its_own_metrics_as_a_list(magg, servo, recorded):
     assert measured(recorded["vegeta"]) == {"metrics": ["rps"],
                                             "control": {"duration": 0}}
     assert measured(recorded["exec"]) == {"control": {"duration": 0}}
-
-
-def test_each_driver_gets_its_own_metrics_as_a_mapping(magg, servo, recorded):
-    run, result = measure(magg, servo, {"metrics": {"rps": {"unit": "rps"},
-                                              "cpu": {"query": "x"}}})
-    assert run.ok, run
-    assert measured(recorded["prom"])["metrics"] == {"cpu": {"query": "x"}}
-    assert measured(recorded["vegeta"])["metrics"] == {"rps": {"unit": "rps"}}
-    assert "metrics" not in measured(recorded["exec"])
-
-
-def test_userdata_override_gives_one_driver_its_own_control(magg, servo, recorded):
-    control = {"duration": 0, "warmup": 0, "userdata": {
-        "vegeta": {"control": {"duration": 0.1, "userdata": {"rate": "100/s"}}},
-        "free-form": [1, 2]}}
-    run, result = measure(magg, servo, {"control": control})
-    assert run.ok, run
-    assert measured(recorded["vegeta"]) == {"control": {
-        "duration": 0.1, "warmup": 0, "userdata": {"rate": "100/s"}}}
-    assert measured(recorded["prom"]) == {"control": {"duration": 0, "warmup": 0}}
-    assert measured(recorded["exec"]) == {"control": {"duration": 0, "warmup": 0}}
-
-
-def test_metrics_key_left_out_for_drivers_owning_none_and_they_still_measure(
-        magg, servo, recorded):
-    run, result = measure(magg, servo, {"metrics": ["cpu"]})
-    assert run.ok, run
-    assert measured(recorded["prom"])["metrics"] == ["cpu"]
-    assert "metrics" not in measured(recorded["vegeta"])
-    assert "metrics" not in measured(recorded["exec"])
 
 
 def test_describe_round_is_skipped_when_the_request_names_no_metrics(
@@ -437,28 +393,42 @@ def test_annotation_key_returned_by_two_drivers_keeps_both_and_says_so(
 
 def test_progress_is_the_minimum_over_drivers_never_goes_down_and_names_the_driver(
         magg, servo, measure_d, tmp_path):
-    go = str(tmp_path / "go")
+    # A line whenever the agent has read the previous one; each driver goes on
+    # only once the test has seen its last step (a file per step seen), so no
+    # step is merged away before the agent gets it.
+    (servo / "config.yaml").write_text("magg:\n  progress_interval: 0\n")
+    seen = tmp_path / "seen"
+    seen.mkdir()
     ok = 'echo \'{"status": "ok", "metrics": {}}\''
-    write_script(measure_d, "fast", has_cancel=True,
-                 sh='echo \'{"progress": 80, "message": "fast80"}\'\n' + ok)
-    write_script(measure_d, "slow", has_cancel=True,
-                 sh='echo \'{"progress": 10, "message": "slow10"}\'\n'
-                    'wait_for "%s"\n'
-                    'echo \'{"progress": 50, "message": "slow50"}\'\n' % go + ok)
+    write_script(measure_d, "fast", has_cancel=True, sh="""
+        echo '{"progress": 80, "message": "fast80"}'
+        wait_for "%(seen)s/fast.fast80"
+        %(ok)s""" % dict(seen=seen, ok=ok))
+    write_script(measure_d, "slow", has_cancel=True, sh="""
+        echo '{"progress": 10, "message": "slow10"}'
+        wait_for "%(seen)s/go"
+        echo '{"progress": 50, "message": "slow50"}'
+        wait_for "%(seen)s/slow.slow50"; wait_for "%(seen)s/fast.finished"
+        echo '{"progress": 90, "message": "slow90"}'
+        wait_for "%(seen)s/slow.slow90"
+        %(ok)s""" % dict(seen=seen, ok=ok))
+    at = {}                     # "driver: message" -> the progress of its line
 
     def on_progress(line, m):
-        if line["message"] == "fast: fast80":
-            open(go, "w").close()   # slow goes on once fast's 80 was reported
+        for driver, message in reports(line):
+            at["%s: %s" % (driver, message)] = line["progress"]
+            (seen / ("%s.%s" % (driver, message))).touch()
+        if {"fast: fast80", "slow: slow10"} <= set(at):
+            (seen / "go").touch()       # slow goes on once both were reported
 
     run, result = measure(magg, servo, {}, on_progress=on_progress)
     assert run.ok, run
-    by_message = {p["message"]: p["progress"] for p in run.progress}
-    assert by_message["fast: fast80"] <= 10          # slow was at 0 or 10
-    assert "slow: slow10" in by_message
-    assert by_message["slow: slow50"] == 50         # fast is at 80 or finished
+    assert at["fast: fast80"] <= 10         # slow was at 0 or 10
+    assert "slow: slow10" in at
+    assert at["slow: slow50"] == 50         # fast is at 80 or finished
+    assert at["slow: slow90"] == 90         # fast finished: it counts as 100, not 80
     values = [p["progress"] for p in run.progress]
     assert values == sorted(values)
-    assert values[-1] == 100
 
 
 def test_heartbeat_keeps_the_agent_from_taking_magg_for_hung(magg, servo, measure_d):
@@ -482,27 +452,10 @@ def test_driver_exiting_nonzero_fails_the_measurement_with_its_stderr(
     write_driver(measure_d, "prom", exit=1, stderr="connection refused to prom:9090\n")
     run, result = measure(magg, servo, {})
     message = failed(run, result)
-    assert result["status"] == "failed"
+    assert result["status"] == "failed" and run.returncode == EXIT_FAILED
     assert "prom" in message and "exit code 1" in message
     assert "connection refused to prom:9090" in message
     assert "good:" not in message
-
-
-def test_driver_reporting_a_failed_status_fails_the_measurement_with_its_message(
-        magg, servo, measure_d):
-    write_driver(measure_d, "good")
-    write_driver(measure_d, "prom", exit=1, result={
-        "status": "failed", "message": "query returned no data", "reason": "no-data"})
-    run, result = measure(magg, servo, {})
-    message = failed(run, result)
-    assert "prom: failed: query returned no data" in message
-
-
-def test_driver_with_non_ok_status_and_exit_0_still_fails(magg, servo, measure_d):
-    write_driver(measure_d, "prom", result={"status": "rejected", "message": "nope"})
-    run, result = measure(magg, servo, {})
-    assert result["status"] == "rejected"
-    assert "prom" in failed(run, result) and "nope" in result["message"]
 
 
 def test_driver_printing_a_non_json_line_fails_the_measurement(magg, servo, measure_d):
@@ -522,67 +475,6 @@ def test_driver_ending_without_a_result_fails_the_measurement(magg, servo, measu
     assert "quiet" in message and "without a result" in message
 
 
-def test_failure_message_has_the_last_2_kib_of_stderr(magg, servo, measure_d):
-    write_driver(measure_d, "prom", exit=2,
-                 stderr="EARLY-MARK\n" + "log line\n" * 2000 + "LATE-MARK\n")
-    run, result = measure(magg, servo, {})
-    message = failed(run, result)
-    assert "LATE-MARK" in message
-    assert "EARLY-MARK" not in message
-
-
-def failing_pair(measure_d, marks, outcomes):
-    """Two drivers that fail only once both are measuring.
-
-    outcomes: {name: (status, message)}. Neither can cancel, so magg lets
-    both run to their end instead of stopping the second one.
-    """
-    os.mkdir(marks)
-    (a, b) = sorted(outcomes)
-    for me, other in ((a, b), (b, a)):
-        status, message = outcomes[me]
-        write_script(measure_d, me, has_cancel=False, version="1",
-                     sh='echo "%s stderr line" >&2\n'
-                        'touch "%s/%s"; wait_for "%s/%s"\n'
-                        'echo \'{"status": "%s", "message": "%s", "reason": "x"}\'; exit 1'
-                        % (me, marks, me, marks, other, status, message))
-
-
-def test_every_failed_driver_is_named_with_status_message_and_stderr(
-        magg, servo, measure_d, tmp_path):
-    failing_pair(measure_d, str(tmp_path / "marks"),
-                 {"prom": ("failed", "prom is down"), "wave": ("failed", "no token")})
-    write_driver(measure_d, "good")
-    run, result = measure(magg, servo, {})
-    message = failed(run, result)
-    assert result["status"] == "failed"
-    assert "prom: failed: prom is down" in message
-    assert "wave: failed: no token" in message
-    assert "prom stderr line" in message and "wave stderr line" in message
-    assert "good:" not in message
-
-
-def test_drivers_agreeing_on_bad_request_give_bad_request(
-        magg, servo, measure_d, tmp_path):
-    failing_pair(measure_d, str(tmp_path / "marks"),
-                 {"prom": ("bad-request", "no such query"),
-                  "vegeta": ("bad-request", "no target")})
-    run, result = measure(magg, servo, {})
-    message = failed(run, result)
-    assert result["status"] == "bad-request"
-    assert "prom: bad-request: no such query" in message
-    assert "vegeta: bad-request: no target" in message
-
-
-def test_drivers_disagreeing_on_status_give_failed(magg, servo, measure_d, tmp_path):
-    failing_pair(measure_d, str(tmp_path / "marks"),
-                 {"prom": ("bad-request", "m1"), "vegeta": ("rejected", "m2")})
-    run, result = measure(magg, servo, {})
-    message = failed(run, result)
-    assert result["status"] == "failed"
-    assert "prom: bad-request: m1" in message and "vegeta: rejected: m2" in message
-
-
 # -- the final line, whatever happens ------------------------------------------------
 
 def test_a_bug_in_magg_still_ends_with_one_json_line_and_no_traceback_on_stdout(
@@ -599,31 +491,21 @@ def test_a_bug_in_magg_still_ends_with_one_json_line_and_no_traceback_on_stdout(
     out, err = capfd.readouterr()
     last = json.loads(out.strip().splitlines()[-1])
     assert last["status"] == "failed" and "internal" in last["message"]
-    assert code not in (0, 2)
+    assert code == EXIT_INTERNAL
     assert "Traceback" not in out and "Traceback" in err
 
 
 # -- configuration --------------------------------------------------------------------
 
-@pytest.mark.parametrize("config, named", [
-    ("magg:\n  grace_period: [1,\n", "invalid YAML"),
-    ("magg:\n  grace_period: 5\n  bogus_key: 1\n", "magg.bogus_key"),
-    ("magg:\n  grace_period: -3\n", "magg.grace_period"),
-    ("magg:\n  force_cancel: maybe\n", "magg.force_cancel"),
-    ("magg: 5\n", "magg"),
-])
+# Which config.yaml is wrong, and what the message says, is test_config.py's;
+# here: every command reads it and ends with the error.
 @pytest.mark.parametrize("call", ["info", "describe", "measure"])
 def test_config_error_is_a_final_error_naming_config_yaml_and_the_key(
-        magg, servo, measure_d, config, named, call):
-    (servo / "config.yaml").write_text(config)
+        magg, servo, measure_d, call):
+    (servo / "config.yaml").write_text("magg:\n  grace_period: 5\n  bogus_key: 1\n")
     write_driver(measure_d, "prom")
     run, result = {"info": lambda: info(magg, servo), "describe": lambda: describe(magg, servo),
                    "measure": lambda: measure(magg, servo, {})}[call]()
     message = failed(run, result)
-    assert "config.yaml" in message and named in message
-
-
-def test_other_sections_of_config_yaml_are_left_to_their_drivers(magg, servo, measure_d):
-    (servo / "config.yaml").write_text("prom:\n  url: http://prom:9090\nvegeta: {rate: 5}\n")
-    write_driver(measure_d, "prom")
-    assert measure(magg, servo, {})[0].ok
+    assert result["status"] == "failed" and run.returncode == EXIT_FAILED
+    assert "config.yaml" in message and "magg.bogus_key" in message

@@ -114,3 +114,22 @@ def test_request_without_metrics_or_control_is_valid():
     request = parse_request("{}")
     assert request.names == []
     assert request.control == {}
+
+
+@pytest.mark.parametrize("text", [
+    "",
+    "{not json",
+    "[1, 2]",
+    json.dumps({"metrics": "cpu"}),
+    json.dumps({"metrics": 42}),
+    json.dumps({"control": ["duration", 5]}),
+    json.dumps({"control": {"duration": "soon"}}),
+    json.dumps({"control": {"warmup": -1}}),
+    json.dumps({"control": {"past": True}}),
+    json.dumps({"control": {"delay": "5 minutes"}}),
+    json.dumps({"control": {"userdata": {"prom": {"control": {"duration": "-1m"}}}}}),
+], ids=["empty", "not-json", "not-object", "metrics-string", "metrics-number",
+        "control-list", "duration-garbage", "warmup-negative", "past-bool",
+        "delay-garbage", "override-negative"])
+def test_every_kind_of_bad_request_is_refused_as_bad_request(text):
+    bad(text)
