@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from aggregator import SAFETY
+from aggregator import SAFETY, reports
 from fakedriver import read_records, write_driver, write_script
 from processes import (alive, children_of, describe_process, leftovers_after,
                        marked_pids, process_state, wait_until)
@@ -202,8 +202,7 @@ out(json.dumps({"status": "ok", "metrics": {}}) + "\n")
     zombies = []
 
     def on_progress(line, m):
-        if line["message"].endswith(": finished"):
-            finished.add(line["message"])
+        finished.update(name for name, said in reports(line) if said == "finished")
         if len(finished) == 5 and not release.exists():
             zombies.extend(pid for pid in children_of(m.pid) if process_state(pid) == "Z")
             release.write_text("go")
@@ -239,7 +238,7 @@ while True:
     sent = []
 
     def on_progress(line, m):
-        if line["message"] == "loud: running" and not sent:
+        if ("loud", "running") in reports(line) and not sent:
             sent.append(time.monotonic())
             m.send_signal(signal.SIGTERM)
 
@@ -297,7 +296,7 @@ def test_no_driver_or_grandchild_outlives_magg_killed_with_sigkill(tmp_path, ser
     started = set()
 
     def on_progress(line, m):
-        started.add(line["message"].split(":")[0])
+        started.update(name for name, _ in reports(line))
         if started >= {"cancellable", "stubborn", "loadgen"} and not killed:
             assert wait_until(pidfile.exists, 10)
             m.send_signal(signal.SIGKILL)
