@@ -19,8 +19,6 @@ import datetime
 import json
 import math
 import os
-import stat
-import sys
 import tempfile
 
 import yaml
@@ -28,6 +26,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import agent
+import aggregator
 from app import MaggError
 from app.bounds import MAX_DEPTH, MAX_DIGITS
 from app.child import Child
@@ -38,6 +37,8 @@ from app.plan import make_plan
 from app.progress import Progress, as_number, format_percent
 from app.request import DURATION_KEYS, MAX_SECONDS, parse_request
 from app.supervise import Job
+from fakedriver import write_script
+from processes import kill_marked, new_marker
 
 _SLOW_IS_FINE = [HealthCheck.too_slow, HealthCheck.data_too_large,
                  HealthCheck.filter_too_much]
@@ -50,8 +51,6 @@ settings.load_profile(PROFILE)
 # Real runs cost a few hundred milliseconds each.
 RUNS = 10 if PROFILE == "ci" else 200
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CMD = [sys.executable, "-m", "app"]
 DRIVERS = ["exec", "prom", "vegeta"]
 # Longer than any message magg builds from a bounded excerpt.
 LONGEST_MESSAGE = 2000
@@ -365,20 +364,9 @@ def test_short_is_bounded_and_is_the_json_text_when_there_is_one(value, limit):
 
 # -- real runs ------------------------------------------------------------------------
 
-SH_DRIVER = """#!/bin/sh
-case "$1" in
---info) echo '{"has_cancel": true, "version": "1"}' ;;
---describe) echo '{"status": "ok", "metrics": {"%(metric)s": {}}}' ;;
-*) cat >/dev/null; %(measure)s ;;
-esac
-"""
-
-
-def write(path, data, executable=False):
+def write(path, data):
     with open(path, "wb") as f:
         f.write(data)
-    if executable:
-        os.chmod(path, os.stat(path).st_mode | stat.S_IXUSR)
 
 
 def mostly(usual, other):
@@ -397,20 +385,24 @@ RUN_CONFIGS = mostly(st.sampled_from([None, "magg:\n  force_cancel: true\n"]), C
 def test_real_runs_end_with_one_json_status_line_and_a_matching_exit_code(
         request_text, config_text, chunks, code, io_timeout_text):
     assume(len(request_text) < 200000)
+    marker = new_marker()
     with tempfile.TemporaryDirectory() as servo:
-        os.mkdir(os.path.join(servo, "measure.d"))
-        gen = os.path.join(servo, "measure.d", "gen")
-        write(gen, (SH_DRIVER % {"metric": "cpu", "measure": 'cat "$0.out"; exit %d' % code})
-              .encode(), executable=True)
-        write(gen + ".out", b"".join(chunks))
-        write(os.path.join(servo, "measure.d", "prom"), (SH_DRIVER % {
-            "metric": "rps", "measure": """echo '{"status": "ok", "metrics": {}}'"""})
-              .encode(), executable=True)
+        measure_d = os.path.join(servo, "measure.d")
+        # gen prints what Hypothesis made (measure.d/gen.out: not executable, no driver)
+        write_script(measure_d, "gen", has_cancel=True, version="1", metrics=["cpu"],
+                     sh='cat "$0.out"; exit %d' % code)
+        write(os.path.join(measure_d, "gen.out"), b"".join(chunks))
+        write_script(measure_d, "prom", has_cancel=True, version="1", metrics=["rps"],
+                     sh="""echo '{"status": "ok", "metrics": {}}'""")
         if config_text is not None:
             write(os.path.join(servo, "config.yaml"), config_text.encode("utf-8", "replace"))
-        env = dict(os.environ, PYTHONPATH=ROOT, OPTUNE_IO_TIMEOUT=io_timeout_text)
-        run = agent.measure(CMD, "app1", request_text.encode("utf-8", "surrogatepass"),
-                            cwd=servo, env=env, io_timeout=0, timeout=30)
+        env = aggregator.environment(marker, OPTUNE_IO_TIMEOUT=io_timeout_text)
+        try:
+            run = agent.measure(aggregator.CMD, "app1",
+                                request_text.encode("utf-8", "surrogatepass"),
+                                cwd=servo, env=env, io_timeout=0, timeout=30)
+        finally:
+            kill_marked(marker)
     assert run.killed is None, run                       # it ended by itself
     assert run.returncode != 70 and "Traceback" not in run.stderr, run
     lines = [json.loads(line) for line in run.stdout]    # every line is JSON ...
