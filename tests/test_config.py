@@ -109,7 +109,7 @@ def test_unknown_key_under_magg_names_the_key(tmp_path):
     assert "magg.grace_perod" in message
 
 
-# -- magg.drivers.<name>.run (issue 12) -----------------------------------------------
+# -- magg.drivers.<name>.run ------------------------------------------------------------
 
 def test_no_drivers_key_means_no_run_modes(tmp_path):
     assert load(tmp_path, "magg:\n  grace_period: 1\n").drivers == {}

@@ -1,4 +1,4 @@
-"""Issue 11: no input makes magg exit 70, pure parts.
+"""No input makes magg exit 70: the pure parts.
 
 Each class of input that once crashed magg (exit 70) or ran it out of time or
 memory, by where the input comes from: the request, config.yaml, the

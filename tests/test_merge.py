@@ -206,7 +206,7 @@ def test_round_where_every_driver_succeeded_raises_nothing():
     check_round([info("a", False)], False, "--info")
 
 
-# -- the status that matters wins (issue 12) ---------------------------------------
+# -- the status that matters wins ------------------------------------------------------
 
 def failing(name, status, reason):
     return outcome(name, {"status": status, "message": "m-" + name, "reason": reason},

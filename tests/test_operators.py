@@ -1,4 +1,4 @@
-"""The operators' commands (issue 12): --version anywhere, --check, and tables on a terminal.
+"""The operators' commands: --version anywhere, --check, and tables on a terminal.
 
 On a terminal --plan, --check and --version print a table before the final
 JSON line; on a pipe (the agent, scripts) only the final line.

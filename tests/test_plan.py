@@ -128,7 +128,7 @@ def test_overrides_for_drivers_that_are_not_installed_are_listed():
     assert make_plan(req, DRIVERS, None, 0).unknown_overrides == ["promm"]
 
 
-# -- shared userdata (issue 12) ---------------------------------------------------
+# -- shared userdata ------------------------------------------------------------------
 
 def test_userdata_entries_not_named_after_a_driver_are_shared_with_every_driver():
     inputs = split(request(control={"duration": 60, "userdata": {
@@ -195,7 +195,7 @@ def test_shared_userdata_is_each_drivers_own_copy():
     assert req.control["userdata"]["slo"]["checks"] == [1]
 
 
-# -- run modes (issue 12) ---------------------------------------------------------
+# -- run modes -----------------------------------------------------------------------
 
 def test_never_driver_does_not_measure_and_says_why():
     plan = make_plan(request(control={"duration": 1}), DRIVERS, None, 0,

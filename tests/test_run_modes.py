@@ -1,4 +1,4 @@
-"""magg.drivers.<name>.run (issue 12): which rounds each driver takes part in.
+"""magg.drivers.<name>.run: which rounds each driver takes part in.
 
 always: --info, --describe, every measurement; when-requested: --info and
 --describe, and measure only for a request naming a metric it describes (a

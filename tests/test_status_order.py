@@ -1,4 +1,4 @@
-"""The status that matters wins (issue 12): rejected, aborted, bad-request, then failed.
+"""The status that matters wins: rejected, aborted, bad-request, then failed.
 
 The drivers here cannot cancel, so magg lets every one run to its end and
 each failure is reported; the final status and reason are those of the

@@ -1,4 +1,4 @@
-"""Shared control.userdata reaches every driver (issue 12), as each driver's stdin shows.
+"""Shared control.userdata reaches every driver, as each driver's stdin shows.
 
 Real drivers read shared keys (the New Relic driver's `slo` and
 `slo_check`), so only entries addressed to one driver stay with it.
