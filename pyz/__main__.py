@@ -189,7 +189,25 @@ def fail(status, reason, message, code):
     return code
 
 
+def open_std_fds():
+    """/dev/null on a closed fd 0, 1 or 2, before start-up opens any file.
+
+    With `2>&-` the zip or a bundle file would otherwise become fd 2, and
+    every later write to stderr would go to it. (app/stdio.py does the same
+    for runs from source; the app cannot be imported yet here.)
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+
+
 def main():
+    open_std_fds()
     try:
         run = entry_point()
     except KeyboardInterrupt:
