@@ -647,7 +647,7 @@ def startup(runner, base, first_reps, warm_reps):
     """--info with one driver: the first run (unpacking) and warm runs.
 
     The first run gets a fresh, empty SHIV_ROOT each time, so it unpacks the
-    bundle and writes the .pyc files shiv compiles at unpack time. Warm runs
+    bundle and writes the .pyc files magg compiles when it unpacks. Warm runs
     use the already unpacked SHIV_ROOT. Both alternate with
     `python -c pass` on the same interpreter: the floor of any Python start.
     """
@@ -855,7 +855,7 @@ def main(argv=None):
             QUICK_WARM_REPS if quick else WARM_REPS)
         results["slow_agent"] = slow_agent.slow_agent(
             runner, base, QUICK_SLOW_AGENT_REPS if quick else SLOW_AGENT_REPS,
-            make_servo, write_executable)
+            make_servo, write_executable, quick)
         progress("slow agent: magg %.1f lines/s, cancel %.3f s; pass-through %.1f "
                  "lines/s, cancel %.3f s" % (
                      results["slow_agent"]["magg"]["lines_per_s"],

@@ -27,8 +27,10 @@ import paced_agent  # noqa: E402  (stdlib only; shared with the tests)
 
 DRIVERS = 4
 LINES = 100                 # per driver, one every 50 ms: 5 s
-ROUND_TRIP = 0.05
 CANCEL_AFTER = 2.0
+# --quick (tests/test_bench.py's smoke run): the same shape, smaller.
+QUICK_DRIVERS, QUICK_LINES, QUICK_CANCEL_AFTER = 2, 20, 0.5
+ROUND_TRIP = 0.05
 TIMEOUT = 120.0
 
 DRIVER = """#!/bin/sh
@@ -62,40 +64,44 @@ rm -r "$dir"
 """
 
 
-def setup(make_servo, write_executable, base):
-    """The servo directory: four reporting drivers, magg's pass-through rival."""
-    drivers = {"d%d" % i: DRIVER % {"lines": LINES, "metric": "m%d" % i}
-               for i in range(DRIVERS)}
+def setup(make_servo, write_executable, base, drivers, lines):
+    """The servo directory: the reporting drivers, magg's pass-through rival."""
+    drivers = {"d%d" % i: DRIVER % {"lines": lines, "metric": "m%d" % i}
+               for i in range(drivers)}
     servo = make_servo(base, "slow-agent", drivers, request={"control": {}})
     write_executable(os.path.join(servo, "pass-through"), PASS_THROUGH)
     return servo
 
 
-def one_run(argv, servo, env, cancel):
+def one_run(argv, servo, env, cancel_after):
+    """Lines per second received, or (cancel_after given) cancel-to-final seconds."""
     run = paced_agent.measure(
         argv[:-1], argv[-1], {"control": {}}, servo, env, round_trip=ROUND_TRIP,
-        on_progress=paced_agent.cancel_after(CANCEL_AFTER) if cancel else None,
+        on_progress=paced_agent.cancel_after(cancel_after) if cancel_after else None,
         timeout=TIMEOUT)
     if run.result is None:
         raise RuntimeError("slow agent: no final line from %s: %r" % (argv, run))
-    if cancel:
+    if cancel_after:
         return run.final_at - run.cancelled_at
     return len(run.progress) / run.final_at
 
 
-def slow_agent(runner, base, reps, make_servo, write_executable):
+def slow_agent(runner, base, reps, make_servo, write_executable, quick=False):
     """{"magg": {...}, "pass_through": {...}}, medians over reps, interleaved."""
-    servo = setup(make_servo, write_executable, base)
+    drivers, lines, cancel_after = ((QUICK_DRIVERS, QUICK_LINES, QUICK_CANCEL_AFTER)
+                                    if quick else (DRIVERS, LINES, CANCEL_AFTER))
+    servo = setup(make_servo, write_executable, base, drivers, lines)
     commands = {"magg": runner.magg("app"), "pass_through": ["./pass-through", "app"]}
     samples = {name: {"lines_per_s": [], "cancel_to_final_s": []} for name in commands}
     for _ in range(reps):
         for name, argv in sorted(commands.items()):
-            samples[name]["lines_per_s"].append(one_run(argv, servo, runner.env, False))
+            samples[name]["lines_per_s"].append(one_run(argv, servo, runner.env, None))
             runner.settle()
-            samples[name]["cancel_to_final_s"].append(one_run(argv, servo, runner.env, True))
+            samples[name]["cancel_to_final_s"].append(
+                one_run(argv, servo, runner.env, cancel_after))
             runner.settle()
-    result = {"drivers": DRIVERS, "lines_per_driver_per_s": 20, "round_trip_s": ROUND_TRIP,
-              "reps": reps}
+    result = {"drivers": drivers, "lines_per_driver_per_s": 20, "round_trip_s": ROUND_TRIP,
+              "cancel_after_s": cancel_after, "reps": reps}
     for name, values in samples.items():
         result[name] = {key: statistics.median(v) for key, v in values.items()}
         result[name]["samples"] = values

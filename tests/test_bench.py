@@ -54,9 +54,13 @@ def test_quick_run_writes_every_section(tmp_path):
             continue
         for key in keys:
             assert is_number(results[section][key]), (section, key)
+    for rival in ("magg", "pass_through"):
+        for key in ("lines_per_s", "cancel_to_final_s"):
+            assert is_number(results["slow_agent"][rival][key]), (rival, key)
 
     targets = {t["key"]: t for t in results["targets"]}
-    assert {"ratio_100_info", "noisy_rss", "cancel", "deadline", "warm_start"} <= set(targets)
+    assert {"ratio_100_info", "noisy_rss", "cancel", "deadline", "warm_start",
+            "slow_agent_lines", "slow_agent_cancel"} <= set(targets)
     for target in targets.values():
         assert is_number(target["value"]) and isinstance(target["met"], bool)
     # The printed table is the JSON's own.

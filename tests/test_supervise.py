@@ -433,3 +433,13 @@ def test_stderr_past_stderr_limit_is_not_relayed_and_a_line_says_how_much():
 def test_an_absurdly_short_optune_io_timeout_has_a_floor():
     limit, heartbeat, _ = io_timeout("5e-324")
     assert limit >= 0.05 and heartbeat >= 0.05
+
+
+def test_optune_io_timeout_reaches_the_sessions_pace(tmp_path):
+    from app.commands import Session
+    from app.config import load_settings
+    settings = load_settings({"OPTUNE_IO_TIMEOUT": "4"}, str(tmp_path / "config.yaml"))
+    session = Session(settings, [], None, None, clock=lambda: 100.0)
+    reporter = session.reporter(["a"], track=True)
+    assert (settings.io_limit, reporter.pacer.heartbeat) == (3.0, 2.0)
+    assert reporter.wake_at == 102.0
