@@ -3,18 +3,20 @@
 discover -> (--info and --describe round) -> plan each input -> measure
 round -> merge. Each command returns the final object to print or raises
 MaggError; cli.py does the printing and exit codes.
+
+The planner, the request parser and the health reports are imported by the
+commands that use them: --info and --describe are what the agent calls
+most, and every module costs start-up time.
 """
 
 import json
 import time
 
-from app import EXIT_CANCELLED, MaggError, __version__, health, merge, messages
+from app import EXIT_CANCELLED, MaggError, __version__, merge, messages
 from app.drivers import NEVER
 from app.events import Exited, Started
 from app.loop import Loop
 from app.pacing import Pacer, Reporter
-from app.plan import make_plan
-from app.request import parse_request
 from app.spawn import Spawner
 from app.supervise import Job, Round, Supervisor
 from app.watchdog import Watchdog
@@ -127,6 +129,8 @@ class Session(object):
 
     def prepare(self, app_id, text, heartbeats=False):
         """(merged --info, Plan): everything measure decides before it starts."""
+        from app.plan import make_plan
+        from app.request import parse_request
         request = parse_request(text)
         infos, descs = self.query([app_id], app_id if request.names else None, heartbeats)
         descriptions = None
@@ -190,11 +194,13 @@ class Session(object):
 
     def versions(self):
         """The --version report; a driver that cannot answer is named, not fatal."""
+        from app import health
         infos, _ = self.query([], None, checked=False)
         return health.version_report(infos, __version__)
 
     def check(self, app_id):
         """The --check report: every driver's --info and --describe, and their times."""
+        from app import health
         timings = {}
         infos, descs = self.query([app_id], app_id, checked=False, timings=timings)
         seconds = {o.name: {"info": timings.get(i), "describe": timings.get(len(infos) + i)}
