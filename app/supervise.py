@@ -237,7 +237,7 @@ class Supervisor(object):
         outcome = child.finish()
         if self.reporter is not None:
             self._emit(self.reporter.driver_finished(child.name, now))
-        if self.dropped[driver]:
+        if driver in self.dropped:
             self._note(messages.stderr_dropped(child.name, self.dropped[driver]))
         if (not child.stopping and self.round.judge_exits
                 and driver_failure(outcome, True) is not None):
