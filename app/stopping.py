@@ -23,9 +23,6 @@ class StopSequence(object):
         self._stopping = set()      # asked to stop, not yet exited
         self._kill_at = []          # heap of (time, driver); stale once exited
 
-    def __contains__(self, driver):
-        return driver in self._stopping
-
     def begin(self, driver, has_cancel, now):
         """Step 1, once per driver: the polite signal, and when SIGKILL follows."""
         if driver in self._stopping:
