@@ -77,6 +77,10 @@ class Child(object):
         """Bytes to pass on to the aggregator's stderr, prefixed with the name."""
         return self.relay.feed(data)
 
+    def stderr_dropped(self, data):
+        """Bytes magg could not pass on: kept for the tail, nothing else."""
+        self.relay.keep(data)
+
     def stderr_closed(self):
         return self.relay.close()
 

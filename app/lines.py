@@ -74,7 +74,7 @@ class StderrRelay(object):
 
     def feed(self, chunk):
         """Bytes to write to the aggregator's stderr for this chunk (maybe b"")."""
-        self._keep(chunk)
+        self.keep(chunk)
         if self.limit:
             room = max(0, self.limit - self.shown)
             if len(chunk) > room:
@@ -105,7 +105,8 @@ class StderrRelay(object):
         # lines ends with b"\n": prefix every line start but add none after it.
         return self.prefix + lines[:-1].replace(b"\n", b"\n" + self.prefix) + b"\n"
 
-    def _keep(self, chunk):
+    def keep(self, chunk):
+        """Keep chunk for the tail only: bytes magg drops still explain a failure."""
         if len(chunk) >= self._tail_size:
             self._tail = chunk[-self._tail_size:]
         else:

@@ -159,7 +159,7 @@ class Supervisor(object):
             self.silence.heard(event.driver, now)
             self._stdout_events(event.driver, child.stdout(event.data), now)
         elif self.stderr_full and child.stopping:
-            child.stderr(event.data)            # for the tail only
+            child.stderr_dropped(event.data)
             self.dropped[event.driver] += len(event.data)
         else:
             self._relay(child.stderr(event.data))

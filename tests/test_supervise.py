@@ -443,3 +443,16 @@ def test_optune_io_timeout_reaches_the_sessions_pace(tmp_path):
     reporter = session.reporter(["a"], track=True)
     assert (settings.io_limit, reporter.pacer.heartbeat) == (3.0, 2.0)
     assert reporter.wake_at == 102.0
+
+
+def test_stderr_dropped_while_backlogged_neither_counts_against_the_limit_nor_leaks_later():
+    sup = supervisor(stderr_limit=11)
+    sup.handle(StderrBacklog(True), 1.0)
+    sup.handle(Signalled(signal.SIGUSR1), 1.0)
+    sup.handle(Output(0, "stderr", b"dropped, half a li"), 2.0)
+    sup.handle(StderrBacklog(False), 2.5)
+    relayed = sup.handle(Output(0, "stderr", b"0123456789\n"), 3.0)
+    relayed += sup.handle(Closed(0, "stderr"), 3.0)
+    text = b"".join(a.data for a in relayed if isinstance(a, Relay))
+    assert text == b"[a] 0123456789\n"
+    assert sup.children[0].relay.tail().startswith(b"dropped, half a li")
