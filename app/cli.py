@@ -163,7 +163,8 @@ def setup():
     drivers, unknown = with_run_modes(discover(itself=sys.argv[0]), settings.drivers)
     if unknown:
         settings = settings._replace(warnings=tuple(settings.warnings) + (
-            messages.run_modes_for_unknown_drivers(unknown),))
+            messages.settings_for_unknown_drivers(
+                {name: settings.drivers[name] for name in unknown}),))
     return settings, drivers
 
 

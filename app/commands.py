@@ -149,21 +149,10 @@ class Session(object):
                                 self.settings.force_cancel)
 
     def plan(self, app_id, text):
+        from app import health
         info, plan = self.prepare(app_id, text)
-        return {
-            "status": "ok",
-            "has_cancel": self.can_cancel(info, plan),
-            "drivers": {name: {"input": plan.inputs[name],
-                               "has_cancel": info["drivers"][name].get("has_cancel")}
-                        for name in plan.inputs},
-            "skipped": plan.skipped,
-            "unowned_metrics": plan.unowned,
-            "unknown_overrides": plan.unknown_overrides,
-            "unused_userdata": plan.unused_userdata,
-            "time_limit": {"longest_measurement": plan.longest,
-                           "grace_period": self.settings.grace_period,
-                           "deadline": plan.limit},
-        }
+        return health.plan_report(info, plan, self.can_cancel(info, plan),
+                                  self.settings.grace_period)
 
     def measure(self, app_id, text):
         info, plan = self.prepare(app_id, text, heartbeats=True)

@@ -17,10 +17,16 @@ SECTION = "magg"
 Config = collections.namedtuple(
     "Config", "grace_period force_cancel cleanup_grace_period progress_interval "
               "stderr_limit drivers")
-# drivers: {driver name: its run mode} from magg.drivers.<name>.run; never
+# drivers: {driver name: its DriverConfig} from magg.drivers.<name>; never
 # mutated, so one dict can be the default of every Config.
 DEFAULTS = Config(grace_period=0.0, force_cancel=False, cleanup_grace_period=300.0,
                   progress_interval=1.0, stderr_limit=4 * 1024 * 1024, drivers={})
+
+DriverConfig = collections.namedtuple("DriverConfig", "run force_cancel")
+DriverConfig.__doc__ = """magg.drivers.<name>: run, its run mode (drivers.RUN_MODES);
+force_cancel: it cannot cancel, but may be stopped (SIGTERM, then SIGKILL of
+its group) when another driver fails, so it counts as cancel-capable."""
+DRIVER_KEYS = DriverConfig._fields
 
 _MENTIONS_SECTION = re.compile(r"\bmagg\b")
 
@@ -170,7 +176,10 @@ def _byte_count(value, where, path):
 
 
 def _drivers(value, where, path):
-    """{name: run mode} from magg.drivers: {NAME: {run: MODE}}; null means none."""
+    """{name: DriverConfig} from magg.drivers: {NAME: {run: MODE, force_cancel: B}}.
+
+    null means none; an empty entry means the defaults.
+    """
     from app.drivers import ALWAYS, RUN_MODES
     from app.messages import short
     if value is None:
@@ -178,23 +187,24 @@ def _drivers(value, where, path):
     if not isinstance(value, dict):
         raise config_error(path, "%s must be a mapping of driver names to their "
                                  "settings, got %s" % (where, short(value)))
-    modes = {}
+    found = {}
     for name, entry in value.items():
         here = "%s.%s" % (where, name)
         entry = {} if entry is None else entry
         if not isinstance(entry, dict):
-            raise config_error(path, "%s must be a mapping (run: ...), got %s"
-                               % (here, short(entry)))
-        unknown = sorted(str(k) for k in entry if k != "run")
+            raise config_error(path, "%s must be a mapping (run: ..., force_cancel: ...), "
+                                     "got %s" % (here, short(entry)))
+        unknown = sorted(str(k) for k in entry if k not in DRIVER_KEYS)
         if unknown:
-            raise config_error(path, "unknown key %s (known: run)" % ", ".join(
-                "%s.%s" % (here, k) for k in unknown))
+            raise config_error(path, "unknown key %s (known: %s)" % (", ".join(
+                "%s.%s" % (here, k) for k in unknown), ", ".join(DRIVER_KEYS)))
         mode = entry.get("run", ALWAYS)
         if mode not in RUN_MODES:
             raise config_error(path, "%s.run must be one of %s, got %s"
                                % (here, ", ".join(RUN_MODES), short(mode)))
-        modes[str(name)] = mode
-    return modes
+        force = _boolean(entry.get("force_cancel", False), here + ".force_cancel", path)
+        found[str(name)] = DriverConfig(mode, force)
+    return found
 
 
 _PARSERS = {"grace_period": _seconds, "force_cancel": _boolean,

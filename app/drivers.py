@@ -14,8 +14,10 @@ WHEN_REQUESTED = "when-requested"   # measures only when asked for a metric it d
 NEVER = "never"                     # no round at all, as if not installed
 RUN_MODES = (ALWAYS, WHEN_REQUESTED, NEVER)
 
-Driver = collections.namedtuple("Driver", "name path run")
-Driver.__new__.__defaults__ = (ALWAYS,)     # Python 3.6 has no `defaults=`
+Driver = collections.namedtuple("Driver", "name path run force_cancel")
+Driver.__new__.__defaults__ = (ALWAYS, False)     # Python 3.6 has no `defaults=`
+Driver.__doc__ = """An installed driver: the executable measure.d/<name>, with its
+settings from magg.drivers.<name> (run mode, force_cancel)."""
 
 
 def discover(directory=DRIVER_DIR, itself=None):
@@ -61,18 +63,19 @@ def no_drivers(directory, why):
                      reason="no-drivers")
 
 
-def with_run_modes(drivers, modes, directory=DRIVER_DIR):
-    """(drivers with their run mode from config.yaml, names configured but not installed).
+def with_run_modes(drivers, configs, directory=DRIVER_DIR):
+    """(drivers with their settings from config.yaml, names configured but not installed).
 
-    modes: {name: run mode} (magg.drivers.<name>.run). No driver left to run
-    is the error of an empty measure.d.
+    configs: {name: config.DriverConfig} (magg.drivers.<name>). No driver
+    left to run is the error of an empty measure.d.
     """
     installed = {d.name for d in drivers}
-    drivers = [d._replace(run=modes.get(d.name, ALWAYS)) for d in drivers]
+    drivers = [d._replace(run=configs[d.name].run, force_cancel=configs[d.name].force_cancel)
+               if d.name in configs else d for d in drivers]
     if all(d.run == NEVER for d in drivers):
         raise no_drivers(directory, "every driver there is switched off with "
                                     "magg.drivers.<name>.run: never in config.yaml")
-    return drivers, sorted(name for name in modes if name not in installed)
+    return drivers, sorted(name for name in configs if name not in installed)
 
 
 def same_file(info, path):

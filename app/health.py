@@ -1,4 +1,4 @@
-"""What the drivers answered, as the operators' reports of --check and --version (pure).
+"""The operators' reports (--check, --version, --plan) from the drivers' answers (pure).
 
 Unlike the agent's rounds, these never stop at the first driver that fails:
 an operator wants every driver's answer, and every problem at once.
@@ -99,3 +99,25 @@ def version_report(infos, version):
             versions[outcome.name] = None
             problems[outcome.name] = call_problem("--info", failure, outcome)
     return {"status": "ok", "version": version, "drivers": versions, "problems": problems}
+
+
+def plan_report(info, plan, has_cancel, grace_period):
+    """The --plan object: what each driver would receive, who is skipped and why.
+
+    info: the merged --info object; plan: the plan.Plan of the request;
+    has_cancel: that of the measure round (only the drivers that measure).
+    """
+    return {
+        "status": "ok",
+        "has_cancel": has_cancel,
+        "drivers": {name: {"input": plan.inputs[name],
+                           "has_cancel": info["drivers"][name].get("has_cancel")}
+                    for name in plan.inputs},
+        "skipped": plan.skipped,
+        "unowned_metrics": plan.unowned,
+        "unknown_overrides": plan.unknown_overrides,
+        "unused_userdata": plan.unused_userdata,
+        "time_limit": {"longest_measurement": plan.longest,
+                       "grace_period": grace_period,
+                       "deadline": plan.limit},
+    }

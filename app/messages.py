@@ -271,9 +271,15 @@ def skipped_not_requested():
     return "run: when-requested, and the request names no metric it describes"
 
 
-def run_modes_for_unknown_drivers(names):
-    return ("config.yaml sets %s, but no such driver is in measure.d" % ", ".join(
-        "magg.drivers.%s.run" % name for name in names))
+def settings_for_unknown_drivers(configs):
+    """configs: {name: DriverConfig} for names that are not in measure.d."""
+    def named(name, config):
+        keys = ["magg.drivers.%s.run: %s" % (name, config.run)]
+        if config.force_cancel:
+            keys.append("magg.drivers.%s.force_cancel: true" % name)
+        return ", ".join(keys)
+    return ("config.yaml sets %s, but no such driver is in measure.d"
+            % "; ".join(named(name, configs[name]) for name in sorted(configs)))
 
 
 def unused_userdata(names):

@@ -118,13 +118,28 @@ def test_no_drivers_key_means_no_run_modes(tmp_path):
 def test_run_modes_are_read_per_driver(tmp_path):
     config = load(tmp_path, "magg:\n  drivers:\n    prom-a: {run: when-requested}\n"
                             "    old:\n      run: never\n    exec: {run: always}\n")
-    assert config.drivers == {"prom-a": "when-requested", "old": "never",
-                              "exec": "always"}
+    assert {name: c.run for name, c in config.drivers.items()} == {
+        "prom-a": "when-requested", "old": "never", "exec": "always"}
+    assert not any(c.force_cancel for c in config.drivers.values())
+
+
+def test_force_cancel_is_read_per_driver(tmp_path):
+    config = load(tmp_path, "magg:\n  drivers:\n    hey: {force_cancel: true}\n"
+                            "    prom: {run: when-requested, force_cancel: false}\n")
+    assert config.drivers["hey"] == ("always", True)
+    assert config.drivers["prom"] == ("when-requested", False)
+
+
+@pytest.mark.parametrize("value", ["maybe", "1", "[true]", "null"])
+def test_a_bad_per_driver_force_cancel_names_its_key(tmp_path, value):
+    message = error(tmp_path, "magg:\n  drivers:\n    hey:\n      force_cancel: %s\n" % value)
+    assert "magg.drivers.hey.force_cancel must be true or false" in message
 
 
 @pytest.mark.parametrize("text", ["magg:\n  drivers:\n", "magg:\n  drivers:\n    prom:\n"])
 def test_empty_drivers_entries_mean_the_default(tmp_path, text):
-    assert load(tmp_path, text).drivers.get("prom", "always") == "always"
+    entry = load(tmp_path, text).drivers.get("prom")
+    assert entry is None or entry == ("always", False)
 
 
 @pytest.mark.parametrize("value", ["sometimes", "true", "[always]", "1"])

@@ -9,6 +9,7 @@ round at all, as if not installed.
 import pytest
 
 from app import MaggError
+from app.config import DriverConfig
 from app.drivers import Driver, with_run_modes
 from fakedriver import read_records, write_driver
 
@@ -152,12 +153,14 @@ def test_skipped_when_requested_driver_without_cancel_lets_a_failure_stop_the_ot
 
 def test_with_run_modes_sets_each_drivers_mode_and_names_unknown_ones():
     drivers, unknown = with_run_modes([Driver("a", "d/a"), Driver("b", "d/b")],
-                                      {"b": "never", "zz": "never"})
-    assert [(d.name, d.run) for d in drivers] == [("a", "always"), ("b", "never")]
+                                      {"b": DriverConfig("never", True),
+                                       "zz": DriverConfig("never", False)})
+    assert [(d.name, d.run, d.force_cancel) for d in drivers] == [
+        ("a", "always", False), ("b", "never", True)]
     assert unknown == ["zz"]
 
 
 def test_with_run_modes_refuses_when_every_driver_is_switched_off():
     with pytest.raises(MaggError) as err:
-        with_run_modes([Driver("a", "d/a")], {"a": "never"})
+        with_run_modes([Driver("a", "d/a")], {"a": DriverConfig("never", False)})
     assert err.value.reason == "no-drivers"
