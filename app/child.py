@@ -1,7 +1,19 @@
-"""One driver's run as the supervisor sees it: bytes in, meaning out (pure).
+"""One driver run as the supervisor sees it: its lifecycle, and bytes in, meaning out (pure).
 
 No file descriptor is touched here, so the protocol side of a driver (what
 counts as a progress line, a result, a failure) is tested without processes.
+
+A run's lifecycle is one state, and these are all its moves:
+
+    waiting --start--> running --exit--> finished
+       |                  |
+       |                stop
+       |                  v
+       +------stop--->  stopping --exit--> stopped
+       |                                   (waiting --stop--> stopped: never started)
+       +--cannot-start--> unstarted
+
+finished, stopped and unstarted are final: the run has its Outcome.
 """
 
 from app import messages
@@ -9,25 +21,57 @@ from app.bounds import OutOfBounds, loads
 from app.lines import LineSplitter, LineTooLong, StderrRelay
 from app.merge import Outcome
 
+WAITING = "waiting"         # not started yet
+RUNNING = "running"         # started, not asked to stop
+STOPPING = "stopping"       # asked to stop, not exited yet
+FINISHED = "finished"       # exited on its own
+STOPPED = "stopped"         # exited after magg stopped it, or stopped before its turn
+UNSTARTED = "unstarted"     # could not be started
+
+MOVES = {
+    WAITING: {"start": RUNNING, "stop": STOPPED, "cannot-start": UNSTARTED},
+    RUNNING: {"stop": STOPPING, "exit": FINISHED},
+    STOPPING: {"exit": STOPPED},
+}
+FINAL = (FINISHED, STOPPED, UNSTARTED)
+
 
 class Child(object):
-    """A driver's job, its process state, and what its streams said so far."""
+    """A job's run: its state, what its streams said so far, and at the end its Outcome."""
 
     def __init__(self, job, stderr_limit=0):
         self.job = job
         self.name = job.name
-        self.started = False
+        self.state = WAITING
         self.lines = LineSplitter()
         self.relay = StderrRelay(job.name, limit=stderr_limit)
         self.result = None
         self.problem = None
-        self.stopping = False
         self.returncode = None
+        self.started_at = None
+        self.seconds = None
         self.outcome = None
+
+    def move(self, step, now):
+        """Take one step of the lifecycle; True when the run has reached a final state."""
+        try:
+            self.state = MOVES[self.state][step]
+        except KeyError:
+            raise RuntimeError("a %s run of %s cannot %s" % (self.state, self.name, step))
+        if self.state == RUNNING:
+            self.started_at = now
+        if self.state in FINAL:
+            if self.started_at is not None:
+                self.seconds = now - self.started_at
+            self.outcome = Outcome(self.name, self.returncode, self.result, self.problem,
+                                   self.state == STOPPED, self.relay.tail(), self.seconds)
+            return True
+        return False
 
     @property
     def running(self):
-        return self.started and self.returncode is None
+        """Started and not exited: it has a process."""
+        return self.state in (RUNNING, STOPPING)
 
     def stdout(self, data):
         """Events from a chunk of stdout: ("progress", obj) or ("failed", None)."""
@@ -56,7 +100,7 @@ class Child(object):
             except ValueError:      # not UTF-8, not JSON
                 pass
             if not isinstance(obj, dict):
-                if self.stopping:
+                if self.state == STOPPING:
                     continue    # cut off by our own stop: not the driver's fault
                 excerpt = line[:messages.SHORT].decode("utf-8", "replace")
                 events += self.fail(messages.out_of_bounds(excerpt, refused) if refused
@@ -72,19 +116,3 @@ class Child(object):
         if self.problem is None:
             self.problem = problem
         return [("failed", None)]
-
-    def stderr(self, data):
-        """Bytes to pass on to the aggregator's stderr, prefixed with the name."""
-        return self.relay.feed(data)
-
-    def stderr_dropped(self, data):
-        """Bytes magg could not pass on: kept for the tail, nothing else."""
-        self.relay.keep(data)
-
-    def stderr_closed(self):
-        return self.relay.close()
-
-    def finish(self):
-        self.outcome = Outcome(self.name, self.returncode, self.result, self.problem,
-                               self.stopping, self.relay.tail())
-        return self.outcome

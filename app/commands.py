@@ -14,36 +14,21 @@ import time
 
 from app import EXIT_CANCELLED, MaggError, __version__, merge, messages
 from app.drivers import NEVER
-from app.events import Exited, Started
 from app.loop import Loop
 from app.pacing import Pacer, Reporter
+from app.pipes import Pipes
 from app.spawn import Spawner
 from app.supervise import Job, Round, Supervisor
 from app.watchdog import Watchdog
 
 
-class TimedSupervisor(Supervisor):
-    """A Supervisor that also notes how long each run took, for --check."""
-
-    def __init__(self, *args):
-        Supervisor.__init__(self, *args)
-        self.started_at = {}
-        self.seconds = {}       # job index -> seconds from start to exit
-
-    def handle(self, event, now):
-        if isinstance(event, Started):
-            self.started_at[event.driver] = now
-        elif isinstance(event, Exited) and event.driver in self.started_at:
-            self.seconds[event.driver] = now - self.started_at[event.driver]
-        return Supervisor.handle(self, event, now)
-
-
 class Session(object):
     """One aggregator run: its settings, drivers, and the loop that runs them."""
 
-    def __init__(self, settings, drivers, inbox, std, clock=time.monotonic):
+    def __init__(self, settings, drivers, inbox, std, clock=time.monotonic, trace=None):
         self.settings = settings
         self.clock = clock
+        self.trace = trace
         self.drivers = drivers
         self.inbox = inbox
         self.std = std
@@ -61,22 +46,18 @@ class Session(object):
         self.std.log(messages.warning(text).encode("utf-8", "replace"))
 
     def run(self, jobs, deadline=None, stop_on_failure=None, judge_exits=False,
-            reporter=None, timings=None):
-        """(outcomes in job order, Ending or None) of one round; raises on cancel.
-
-        timings: a dict to fill with {job index: seconds it ran}, or None.
-        """
+            reporter=None):
+        """(outcomes in job order, Ending or None) of one round; raises on cancel."""
         if self.loop is None:
             spawner = Spawner()
             self.watchdog = Watchdog(spawner)
-            self.loop = Loop(self.inbox, self.watchdog, spawner, self.std, self.clock)
+            self.loop = Loop(self.inbox, Pipes(spawner, self.watchdog), self.std, self.clock,
+                             self.trace)
         if stop_on_failure is None:
             stop_on_failure = self.settings.force_cancel
-        supervisor = (Supervisor if timings is None else TimedSupervisor)(
-            Round(jobs, deadline, stop_on_failure, judge_exits), self.settings, reporter)
+        supervisor = Supervisor(Round(jobs, deadline, stop_on_failure, judge_exits),
+                                self.settings, reporter)
         self.loop.run(supervisor, len(jobs))
-        if timings is not None:
-            timings.update(supervisor.seconds)
         outcomes, ending = supervisor.outcomes(), supervisor.ending
         if ending is not None and ending.reason == "cancelled":
             raise MaggError(messages.cancelled(ending.signum,
@@ -94,16 +75,14 @@ class Session(object):
         """The drivers that take part in --info and --describe: all but run: never."""
         return [d for d in self.drivers if d.run != NEVER]
 
-    def query(self, info_args, describe_app, heartbeats=False, checked=True,
-              timings=None):
+    def query(self, info_args, describe_app, heartbeats=False, checked=True):
         """(--info outcomes, --describe outcomes) from one concurrent round.
 
         info_args: what follows --info ([] or [APP_ID]), None for no --info;
         describe_app: the APP_ID for --describe, None for no --describe;
         heartbeats: for measure, progress lines keep the agent from taking a
         slow --describe round for a hung aggregator; checked: a failed
-        driver fails the round (False: the caller reports it);
-        timings: filled with {job index: seconds}, as in run().
+        driver fails the round (False: the caller reports it).
         """
         infos = [] if info_args is None else [
             Job(d.name, [d.path, "--info"] + info_args, b"", False) for d in self.active]
@@ -112,7 +91,7 @@ class Session(object):
             for d in self.active]
         jobs = infos + descs
         reporter = self.reporter([j.name for j in jobs], False) if heartbeats else None
-        outcomes, _ = self.run(jobs, reporter=reporter, timings=timings)
+        outcomes, _ = self.run(jobs, reporter=reporter)
         infos, descs = outcomes[:len(infos)], outcomes[len(infos):]
         if checked:
             merge.check_round(infos, False, "--info")
@@ -190,9 +169,6 @@ class Session(object):
     def check(self, app_id):
         """The --check report: every driver's --info and --describe, and their times."""
         from app import health
-        timings = {}
-        infos, descs = self.query([app_id], app_id, checked=False, timings=timings)
-        seconds = {o.name: {"info": timings.get(i), "describe": timings.get(len(infos) + i)}
-                   for i, o in enumerate(infos)}
-        return health.check_report(self.drivers, infos, descs, seconds,
+        infos, descs = self.query([app_id], app_id, checked=False)
+        return health.check_report(self.drivers, infos, descs,
                                    self.settings.force_cancel, __version__)

@@ -15,12 +15,12 @@ from app.merge import can_cancel, driver_failure
 STDERR_HINT = 200
 
 
-def check_report(drivers, infos, descs, seconds, force_cancel, version):
+def check_report(drivers, infos, descs, force_cancel, version):
     """The --check object.
 
     drivers: every installed Driver (a switched-off one is listed, not run);
-    infos, descs: the --info and --describe Outcomes of the others;
-    seconds: {name: {"info": s, "describe": s}}, None for a call that never ran.
+    infos, descs: the --info and --describe Outcomes of the others (with how
+    long each call took, None for a call that never ran).
     status is ok only when every driver that runs answered both calls and no
     metric is described twice.
     """
@@ -33,17 +33,17 @@ def check_report(drivers, infos, descs, seconds, force_cancel, version):
                                    "metrics": {}, "seconds": {}, "problem": None}
         if driver.run == NEVER:
             continue
+        info, desc = infos[driver.name], descs[driver.name]
         row["seconds"] = {call: None if took is None else round(took, 3)
-                          for call, took in seconds.get(driver.name, {}).items()}
+                          for call, took in (("info", info.seconds),
+                                             ("describe", desc.seconds))}
         problems = []
-        info = infos[driver.name]
         failure = driver_failure(info, False)
         if failure is None:
             row["version"] = info.result.get("version")
             row["has_cancel"] = info.result.get("has_cancel")
         else:
             problems.append(call_problem("--info", failure, info))
-        desc = descs[driver.name]
         failure = driver_failure(desc, True)
         metrics = (desc.result.get("metrics") or {}) if failure is None else {}
         if failure is not None:

@@ -70,7 +70,8 @@ class StderrRelay(object):
         self._tail_size = tail
         self.limit = limit
         self.shown = 0
-        self.hidden = 0
+        self.hidden = 0         # not shown: past the limit
+        self.dropped = 0        # not shown: magg's own stderr could not take it
 
     def feed(self, chunk):
         """Bytes to write to the aggregator's stderr for this chunk (maybe b"")."""
@@ -105,8 +106,13 @@ class StderrRelay(object):
         # lines ends with b"\n": prefix every line start but add none after it.
         return self.prefix + lines[:-1].replace(b"\n", b"\n" + self.prefix) + b"\n"
 
+    def drop(self, chunk):
+        """Bytes magg cannot pass on: counted, and kept for the tail only."""
+        self.dropped += len(chunk)
+        self.keep(chunk)
+
     def keep(self, chunk):
-        """Keep chunk for the tail only: bytes magg drops still explain a failure."""
+        """Keep chunk for the tail: even bytes not shown explain a failure."""
         if len(chunk) >= self._tail_size:
             self._tail = chunk[-self._tail_size:]
         else:

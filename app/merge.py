@@ -7,18 +7,19 @@ reads Outcomes and plain dicts. The words are in messages.py.
 import collections
 
 from app import MaggError, messages
+from app.records import record
 
-Outcome = collections.namedtuple(
-    "Outcome", "name returncode result problem stopped stderr_tail")
-Outcome.__doc__ = """One driver's run.
+Outcome = record("Outcome", "name returncode result problem stopped stderr_tail seconds",
+                 defaults=(None,), doc="""What is left of one driver run once it is over.
 
 returncode: exit status (negative: killed by that signal; None: never ran);
 result: its last non-progress stdout object, or None;
 problem: what the aggregator itself found wrong ("hung ...") or None;
 stopped: True when the aggregator stopped it (cancel, timeout, failure);
-stderr_tail: the last bytes of its stderr."""
+stderr_tail: the last bytes of its stderr;
+seconds: how long it ran, from start to exit (None: never ran).""")
 
-Failure = collections.namedtuple("Failure", "name status reason message")
+Failure = record("Failure", "name status reason message")
 
 
 def driver_failure(outcome, needs_status):

@@ -1,17 +1,11 @@
-"""The aggregate progress: the minimum over drivers, never going down (pure).
+"""The aggregate progress: the minimum over drivers, never going down (pure)."""
 
-A lazy min-heap keeps each update O(log n) however many drivers there are:
-stale entries are dropped when they reach the top, and the heap is rebuilt
-when stale entries outnumber live ones.
-"""
-
-import heapq
+from app.heapmap import HeapMap
 
 
 class Progress(object):
     def __init__(self, names):
-        self._current = dict.fromkeys(names, 0.0)
-        self._heap = [(0.0, name) for name in sorted(self._current)]
+        self._current = HeapMap((name, 0.0) for name in names)
         self.shown = 0.0
 
     def update(self, name, value):
@@ -21,23 +15,13 @@ class Progress(object):
         would pass it through as 100, and a driver would count as finished.
         """
         value = as_number(value)
-        if value is None:
-            return self.aggregate()
-        value = max(0.0, min(100.0, value))
-        if self._current.get(name) != value:
-            self._current[name] = value
-            heapq.heappush(self._heap, (value, name))
-            if len(self._heap) > 4 * len(self._current) + 16:
-                self._heap = [(v, n) for n, v in self._current.items()]
-                heapq.heapify(self._heap)
+        if value is not None:
+            self._current.set(name, max(0.0, min(100.0, value)))
         return self.aggregate()
 
     def aggregate(self):
-        heap = self._heap
-        while heap and self._current[heap[0][1]] != heap[0][0]:
-            heapq.heappop(heap)
-        low = heap[0][0] if heap else 100.0
-        self.shown = max(self.shown, low)
+        low = self._current.first()
+        self.shown = max(self.shown, 100.0 if low is None else low[0])
         return self.shown
 
 

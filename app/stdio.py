@@ -20,7 +20,12 @@ import select
 import stat
 import time
 
+from app.events import ReaderGone, ReaderIdle, StderrPending
+
 LOST = select.POLLERR | select.POLLHUP | select.POLLNVAL
+# How often to look whether the agent has read the last progress line
+# (FIONREAD on the stdout pipe); no event says so.
+IDLE_CHECK_MS = 10
 
 
 class Outbox(object):
@@ -108,20 +113,79 @@ class Outbox(object):
 
 
 class Streams(object):
-    """magg's stdout and stderr outboxes, for the whole run."""
+    """magg's stdout and stderr outboxes for the whole run, and what the loop
+    must tell each round's supervisor about them: a reader gone, how much of
+    stderr is unwritten, the agent having read the last progress line."""
 
     def __init__(self):
         self.out = Outbox(1)
         self.err = Outbox(2)
+        self.awaiting_idle = False  # a progress line written, not yet read
+        self._poller = None
+        self._told_gone = set()     # readers gone that this round's supervisor knows of
+        self._told_pending = 0
 
     def line(self, obj):
         self.out.write((json.dumps(obj) + "\n").encode("utf-8"))
+
+    def progress(self, obj):
+        """A progress line: the next may go out once the agent has read it."""
+        self.line(obj)
+        self.awaiting_idle = True
 
     def text(self, text):
         self.out.write(text.encode("utf-8", "replace"))
 
     def log(self, data):
         self.err.write(data)
+
+    # -- for the loop -------------------------------------------------------
+
+    def new_round(self, poller):
+        """A new supervisor hears everything again: readers gone, stderr unwritten."""
+        self._poller = poller
+        self._told_gone = set()
+        self._told_pending = 0
+
+    def watch(self):
+        """Ask poll for room where output waits; POLLERR says a reader left."""
+        for outbox in (self.out, self.err):
+            if not outbox.gone:
+                self._poller.register(outbox.fd, select.POLLOUT if outbox.pending else 0)
+
+    def ready(self, fd, mask):
+        outbox = self.out if fd == 1 else self.err
+        if mask & select.POLLOUT:
+            outbox.flush()
+        elif mask & LOST:
+            outbox.lost()
+
+    def news(self):
+        """Events about magg's own output since last asked: readers gone, stderr unwritten."""
+        events = []
+        for name, outbox in (("stdout", self.out), ("stderr", self.err)):
+            if outbox.gone and name not in self._told_gone:
+                self._told_gone.add(name)
+                try:
+                    self._poller.unregister(outbox.fd)
+                except KeyError:
+                    pass        # not registered yet in this round
+                events.append(ReaderGone(name))
+        if self.err.pending != self._told_pending:
+            self._told_pending = self.err.pending
+            events.append(StderrPending(self.err.pending))
+        return events
+
+    def idle_news(self):
+        """[ReaderIdle] once the agent has read the last progress line (one ioctl)."""
+        if self.awaiting_idle and self.out.idle():
+            self.awaiting_idle = False
+            return [ReaderIdle()]
+        return []
+
+    def wait_ms(self):
+        """How soon to look again whether the agent has read the last line; None: no need."""
+        return IDLE_CHECK_MS if self.awaiting_idle and not self.out.pending else None
 
     def finish(self, stderr_wait=1.0):
         """Everything for stdout; at most stderr_wait more seconds for stderr."""

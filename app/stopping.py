@@ -8,51 +8,43 @@ Failure, the deadline, a hung driver, a signal to magg: each calls begin().
 3. SIGKILL to its whole process group, so the children and grandchildren it
    started die too. The loop reaps it.
 
-hurry() skips step 2 for every driver being stopped (a second signal).
+hurry() skips step 2 for the runs being stopped (a second signal). Which
+runs are being stopped is the runs' own state (child.py); this only keeps
+the time each one's SIGKILL is due.
 """
 
-import heapq
-import signal
+from signal import SIGTERM, SIGUSR1
 
 from app.events import KillGroup, Signal
+from app.heapmap import HeapMap
 
 
 class StopSequence(object):
     def __init__(self, grace):
         self.grace = grace
-        self._stopping = set()      # asked to stop, not yet exited
-        self._kill_at = []          # heap of (time, driver); stale once exited
+        self._kill_at = HeapMap()       # run -> when its SIGKILL is due
 
-    def begin(self, driver, has_cancel, now):
-        """Step 1, once per driver: the polite signal, and when SIGKILL follows."""
-        if driver in self._stopping:
-            return []
-        self._stopping.add(driver)
-        heapq.heappush(self._kill_at, (now + self.grace, driver))
-        return [Signal(driver, signal.SIGUSR1 if has_cancel else signal.SIGTERM)]
+    def begin(self, run, has_cancel, now):
+        """Step 1: the polite signal, and when SIGKILL follows."""
+        self._kill_at.set(run, now + self.grace)
+        return [Signal(run, SIGUSR1 if has_cancel else SIGTERM)]
 
-    def exited(self, driver):
-        """Step 3 for a driver that obeyed: what it left in its group dies."""
-        if driver not in self._stopping:
-            return []
-        self._stopping.discard(driver)
-        return [KillGroup(driver)]
+    def exited(self, run):
+        """Step 3 for a run that obeyed: what it left in its group dies."""
+        self._kill_at.discard(run)
+        return [KillGroup(run)]
 
     def due(self, now):
-        """Step 3 for drivers whose cleanup_grace_period has passed."""
-        actions = []
-        while self._kill_at and self._kill_at[0][0] <= now:
-            _, driver = heapq.heappop(self._kill_at)
-            if driver in self._stopping:
-                actions.append(KillGroup(driver))
-        return actions
+        """Step 3 for runs whose cleanup_grace_period has passed."""
+        return [KillGroup(run) for run in self._kill_at.pop_due(now)]
 
-    def hurry(self):
-        """Step 3 now for every driver being stopped."""
-        return [KillGroup(driver) for driver in sorted(self._stopping)]
+    def hurry(self, runs):
+        """Step 3 now for these runs (those being stopped)."""
+        for run in runs:
+            self._kill_at.discard(run)
+        return [KillGroup(run) for run in runs]
 
     @property
     def wake_at(self):
-        while self._kill_at and self._kill_at[0][1] not in self._stopping:
-            heapq.heappop(self._kill_at)
-        return self._kill_at[0][0] if self._kill_at else None
+        first = self._kill_at.first()
+        return None if first is None else first[0]

@@ -3,7 +3,7 @@
 The supervisor never touches a file descriptor, a signal or the clock: the
 loop hands it events with the current time and executes the actions it
 returns, so every rule here is tested with a scripted history and a fake
-clock. The rules:
+clock, and a recorded trace replays exactly. The rules:
 
 - drivers start one by one while no stop has begun (the loop offers slots);
 - a driver's stdout becomes progress, a result or a failure (child.py);
@@ -14,80 +14,49 @@ clock. The rules:
 - progress lines and heartbeats come from pacing.py, paced by the agent;
 - when the agent stops reading magg's stdout, every driver is stopped;
 - driver stderr is passed on up to stderr_limit bytes per driver; while
-  magg's own stderr is backlogged the loop reads only the stderr of drivers
-  being stopped, and what of it does not fit is dropped and counted.
+  magg's own stderr holds more than BACKLOG_HIGH unwritten bytes, the
+  stderr of drivers that are not being stopped is not read (Pause) until it
+  is down to BACKLOG_LOW (Resume); a driver being stopped is always read,
+  and what of its stderr does not fit is dropped and counted.
 """
 
 import collections
-import heapq
 
 from app import messages
-from app.child import Child
-from app.events import (CanSpawn, Closed, Drain, Emit, Exited, NotStarted, Output,
-                        ReaderGone, ReaderIdle, Relay, Signalled, Spawn, Started,
-                        StderrBacklog, Tick)
+from app.child import RUNNING, STOPPED, STOPPING, Child
+from app.events import (CanSpawn, Closed, Emit, Exited, NotStarted, Output, Pause,
+                        ReaderGone, ReaderIdle, Relay, Resume, Signalled, Spawn, Started,
+                        StderrPending, Tick)
+from app.heapmap import HeapMap
 from app.merge import driver_failure
 from app.progress import as_number
+from app.records import record
 from app.stopping import StopSequence
 
-Job = collections.namedtuple("Job", "name argv stdin has_cancel")
+# magg's unwritten stderr at which drivers' stderr stops being read, and at
+# which reading starts again.
+BACKLOG_HIGH = 256 * 1024
+BACKLOG_LOW = 64 * 1024
 
-Round = collections.namedtuple("Round", "jobs deadline stop_on_failure judge_exits")
-Round.__doc__ = """One set of driver runs and its rules.
+Job = record("Job", "name argv stdin has_cancel", doc="""One call of one driver in a round.
+
+name: the driver's name; argv: the command; stdin: bytes for its stdin;
+has_cancel: what its --info said (SIGUSR1 stops it; else SIGTERM).""")
+
+Round = record("Round", "jobs deadline stop_on_failure judge_exits", doc="""One set of
+driver runs and its rules.
 
 deadline: the time (on the supervisor's clock) to stop every driver, or None;
 stop_on_failure: a failed driver stops the others (cancel is allowed);
 judge_exits: an exit without a status-ok result is a failure (measure); in
-the --info/--describe round only broken output is, the rest is judged after."""
+the --info/--describe round only broken output is, the rest is judged after.""")
 
-Ending = collections.namedtuple("Ending", "reason signum running")
-Ending.__doc__ = """Why the supervisor stopped every driver.
+Ending = record("Ending", "reason signum running", doc="""Why the supervisor stopped
+every driver.
 
 reason: "cancelled" (signal signum), "timeout" (running: the names still
 running at the deadline), "failed" (a driver failed; cancel allowed) or
-"agent-gone" (nobody reads magg's stdout any more)."""
-
-
-class Silence(object):
-    """Hung detection: who has been silent on stdout for `limit` seconds.
-
-    A lazy heap: hearing from a driver only moves its time in a dict; the
-    heap entry is corrected when it comes up.
-    """
-
-    def __init__(self, limit):
-        self.limit = limit
-        self._due = {}
-        self._heap = []
-
-    def heard(self, driver, now):
-        if not self.limit:
-            return
-        if driver not in self._due:
-            heapq.heappush(self._heap, (now + self.limit, driver))
-        self._due[driver] = now + self.limit
-
-    def forget(self, driver):
-        self._due.pop(driver, None)
-
-    def due(self, now):
-        """The drivers silent for too long; each is reported once."""
-        hung = []
-        while self._heap and self._heap[0][0] <= now:
-            _, driver = heapq.heappop(self._heap)
-            when = self._due.get(driver)
-            if when is not None and when > now:
-                heapq.heappush(self._heap, (when, driver))
-            elif when is not None:
-                del self._due[driver]
-                hung.append(driver)
-        return hung
-
-    @property
-    def wake_at(self):
-        while self._heap and self._heap[0][1] not in self._due:
-            heapq.heappop(self._heap)
-        return self._heap[0][0] if self._heap else None
+"agent-gone" (nobody reads magg's stdout any more).""")
 
 
 class Supervisor(object):
@@ -95,22 +64,27 @@ class Supervisor(object):
 
     def __init__(self, round_, settings, reporter=None):
         self.round = round_
+        self.settings = settings
         self.children = [Child(job, settings.stderr_limit) for job in round_.jobs]
         self.waiting = collections.deque(range(len(self.children)))
-        self.running = 0
+        self.live = len(self.children)      # runs not in a final state
         self.stops = StopSequence(settings.cleanup_grace_period)
-        self.silence = Silence(settings.io_limit)
+        self.silence = HeapMap()            # run -> when it counts as hung
         self.reporter = reporter
         self.ending = None
         self.signalled = False
         self.stderr_gone = False
-        self.stderr_full = False
-        self.dropped = collections.Counter()    # stderr bytes dropped per driver
+        self.backlogged = False
+        self.paused = set()                 # runs whose stderr is not being read
         self._actions = []
 
     @property
     def done(self):
-        return not self.running and not self.waiting
+        return not self.live
+
+    @property
+    def running(self):
+        return self.live - len(self.waiting)
 
     @property
     def wants_to_start(self):
@@ -120,14 +94,15 @@ class Supervisor(object):
     @property
     def wake_at(self):
         """When the supervisor next needs the clock, whatever else happens."""
-        times = [self.stops.wake_at, self.silence.wake_at,
+        hung = self.silence.first()
+        times = [self.stops.wake_at, hung and hung[0],
                  self.reporter.wake_at if self.reporter else None,
                  self.round.deadline if self.ending is None else None]
         times = [t for t in times if t is not None]
         return min(times) if times else None
 
     def outcomes(self):
-        """Every driver's Outcome, in job order (once done)."""
+        """Every run's Outcome, in job order (once done)."""
         return [c.outcome for c in self.children]
 
     def handle(self, event, now):
@@ -138,52 +113,55 @@ class Supervisor(object):
     # -- events -------------------------------------------------------------
 
     def _can_spawn(self, event, now):
-        if self.waiting and self.ending is None:
-            driver = self.waiting.popleft()
-            job = self.children[driver].job
-            self._actions.append(Spawn(driver, job.argv, job.stdin))
+        if self.wants_to_start:
+            run = self.waiting.popleft()
+            job = self.children[run].job
+            self._actions.append(Spawn(run, job.argv, job.stdin))
 
     def _started(self, event, now):
-        self.children[event.driver].started = True
-        self.running += 1
-        self.silence.heard(event.driver, now)
+        self._move(event.run, "start", now)
+        self._heard(event.run, now)
+        if self.backlogged:
+            self._pause(event.run)
 
     def _not_started(self, event, now):
-        child = self.children[event.driver]
+        child = self.children[event.run]
         child.problem = messages.cannot_start(child.job.argv[0], event.reason)
-        self._finish(event.driver, now)
+        self._move(event.run, "cannot-start", now)
 
     def _output(self, event, now):
-        child = self.children[event.driver]
+        child = self.children[event.run]
         if event.stream == "stdout":
-            self.silence.heard(event.driver, now)
-            self._stdout_events(event.driver, child.stdout(event.data), now)
-        elif self.stderr_full and child.stopping:
-            child.stderr_dropped(event.data)
-            self.dropped[event.driver] += len(event.data)
+            self._heard(event.run, now)
+            self._stdout_events(event.run, child.stdout(event.data), now)
+        elif self.backlogged and child.state == STOPPING:
+            child.relay.drop(event.data)
         else:
-            self._relay(child.stderr(event.data))
+            self._relay(child.relay.feed(event.data))
 
     def _closed(self, event, now):
-        child = self.children[event.driver]
+        child = self.children[event.run]
         if event.stream == "stdout":
-            self._stdout_events(event.driver, child.stdout_closed(), now)
+            self._stdout_events(event.run, child.stdout_closed(), now)
             return
-        self._relay(child.stderr_closed())
+        self.paused.discard(event.run)
+        self._relay(child.relay.close())
         if child.relay.hidden:
             self._note(messages.stderr_not_shown(child.name, child.relay.hidden,
                                                  child.relay.limit))
 
     def _exited(self, event, now):
-        self.children[event.driver].returncode = event.returncode
-        self.running -= 1
-        self.silence.forget(event.driver)
-        self._actions += self.stops.exited(event.driver)
-        self._finish(event.driver, now)
+        child = self.children[event.run]
+        child.returncode = event.returncode
+        self.silence.discard(event.run)
+        if child.state == STOPPING:
+            self._actions += self.stops.exited(event.run)
+        self._move(event.run, "exit", now)
 
     def _signalled(self, event, now):
-        if self.signalled:
-            self._actions += self.stops.hurry()     # asked twice: no more grace
+        if self.signalled:      # asked twice: no more grace
+            self._actions += self.stops.hurry(
+                [run for run, c in enumerate(self.children) if c.state == STOPPING])
         self.signalled = True
         self._stop_all(Ending("cancelled", event.signum, []), now)
 
@@ -197,20 +175,28 @@ class Supervisor(object):
         else:
             self.stderr_gone = True
 
-    def _stderr_backlog(self, event, now):
-        self.stderr_full = event.full
+    def _stderr_pending(self, event, now):
+        if not self.backlogged and event.size >= BACKLOG_HIGH:
+            self.backlogged = True
+            for run, child in enumerate(self.children):
+                if child.state == RUNNING:
+                    self._pause(run)
+        elif self.backlogged and event.size <= BACKLOG_LOW:
+            self.backlogged = False
+            for run in sorted(self.paused):
+                self._resume(run)
 
     def _tick(self, event, now):
         deadline = self.round.deadline
         if self.ending is None and deadline is not None and now >= deadline:
             running = [c.name for c in self.children if c.running]
             self._stop_all(Ending("timeout", None, running), now)
-        for driver in self.silence.due(now):
-            child = self.children[driver]
-            if child.running and not child.stopping and not child.problem:
-                child.fail(messages.hung(self.silence.limit))
+        for run in self.silence.pop_due(now):
+            child = self.children[run]
+            if child.state == RUNNING and not child.problem:
+                child.fail(messages.hung(self.settings.io_limit))
                 self._failed(now)
-                self._stop(driver, now)     # even when cancel is not allowed
+                self._stop(run, now)     # even when cancel is not allowed
         self._actions += self.stops.due(now)
         if self.reporter is not None:
             self._emit(self.reporter.due(now, self.running, len(self.children)))
@@ -218,12 +204,30 @@ class Supervisor(object):
     _HANDLERS = {CanSpawn: _can_spawn, Started: _started, NotStarted: _not_started,
                  Output: _output, Closed: _closed, Exited: _exited,
                  Signalled: _signalled, Tick: _tick, ReaderIdle: _reader_idle,
-                 ReaderGone: _reader_gone, StderrBacklog: _stderr_backlog}
+                 ReaderGone: _reader_gone, StderrPending: _stderr_pending}
 
     # -- rules --------------------------------------------------------------
 
-    def _stdout_events(self, driver, events, now):
-        name = self.children[driver].name
+    def _move(self, run, step, now):
+        """One lifecycle step of a run; what follows when the run is over."""
+        child = self.children[run]
+        if not child.move(step, now):
+            return
+        self.live -= 1
+        if self.reporter is not None:
+            self._emit(self.reporter.driver_finished(child.name, now))
+        if child.relay.dropped:
+            self._note(messages.stderr_dropped(child.name, child.relay.dropped))
+        if (child.state != STOPPED and self.round.judge_exits
+                and driver_failure(child.outcome, True) is not None):
+            self._failed(now)
+
+    def _heard(self, run, now):
+        if self.settings.io_limit:
+            self.silence.set(run, now + self.settings.io_limit)
+
+    def _stdout_events(self, run, events, now):
+        name = self.children[run].name
         for kind, obj in events:
             if kind == "progress":
                 if self.reporter is not None:
@@ -231,17 +235,6 @@ class Supervisor(object):
                         name, as_number(obj.get("progress")), obj.get("message"), now))
             else:
                 self._failed(now)
-
-    def _finish(self, driver, now):
-        child = self.children[driver]
-        outcome = child.finish()
-        if self.reporter is not None:
-            self._emit(self.reporter.driver_finished(child.name, now))
-        if driver in self.dropped:
-            self._note(messages.stderr_dropped(child.name, self.dropped[driver]))
-        if (not child.stopping and self.round.judge_exits
-                and driver_failure(outcome, True) is not None):
-            self._failed(now)
 
     def _failed(self, now):
         if self.round.stop_on_failure:
@@ -252,19 +245,27 @@ class Supervisor(object):
         if self.ending is not None:
             return
         self.ending = ending
-        for driver in range(len(self.children)):
-            self._stop(driver, now)
-        while self.waiting:
-            child = self.children[self.waiting.popleft()]
-            child.stopping = True       # never started: stopped before its turn
-            child.finish()
+        for run in range(len(self.children)):
+            self._stop(run, now)
+        while self.waiting:         # never started: stopped before its turn
+            self._move(self.waiting.popleft(), "stop", now)
 
-    def _stop(self, driver, now):
-        child = self.children[driver]
-        if child.running and not child.stopping:
-            child.stopping = True
-            self._actions += self.stops.begin(driver, child.job.has_cancel, now)
-            self._actions.append(Drain(driver))  # so it is never stuck on its stderr
+    def _stop(self, run, now):
+        child = self.children[run]
+        if child.state == RUNNING:
+            child.move("stop", now)
+            self._actions += self.stops.begin(run, child.job.has_cancel, now)
+            self._resume(run)       # so it is never stuck on its stderr
+
+    def _pause(self, run):
+        if run not in self.paused:
+            self.paused.add(run)
+            self._actions.append(Pause(run))
+
+    def _resume(self, run):
+        if run in self.paused:
+            self.paused.discard(run)
+            self._actions.append(Resume(run))
 
     def _emit(self, lines):
         self._actions += [Emit(line) for line in lines]

@@ -1,4 +1,6 @@
-"""What a driver's stdout bytes mean, without a process (app/child.py)."""
+"""What a driver's stdout bytes mean, and its lifecycle, without a process (app/child.py)."""
+
+import pytest
 
 from app.child import Child
 from app.lines import MAX_LINE
@@ -54,16 +56,37 @@ def test_a_line_longer_than_16_mib_fails_the_driver_without_keeping_it():
 
 def test_stderr_is_prefixed_and_its_tail_reaches_the_outcome():
     c = child()
-    assert c.stderr(b"one\ntw") == b"[prom] one\n"
-    assert c.stderr_closed() == b"[prom] tw\n"
+    assert c.relay.feed(b"one\ntw") == b"[prom] one\n"
+    assert c.relay.close() == b"[prom] tw\n"
+    c.move("start", 1.0)
     c.returncode = 1
-    outcome = c.finish()
+    assert c.move("exit", 3.5)
+    outcome = c.outcome
     assert outcome.stderr_tail == b"one\ntw" and outcome.returncode == 1
+    assert (outcome.stopped, outcome.seconds) == (False, 2.5)
+
+
+def test_a_run_moves_only_along_its_lifecycle():
+    c = child()
+    c.move("start", 0.0)
+    with pytest.raises(RuntimeError):
+        c.move("start", 1.0)
+    assert not c.move("stop", 1.0) and c.state == "stopping"
+    assert c.move("exit", 2.0) and c.outcome.stopped
+    with pytest.raises(RuntimeError):
+        c.move("exit", 3.0)
+
+
+def test_a_run_stopped_before_its_turn_never_ran():
+    c = child()
+    assert c.move("stop", 1.0)
+    assert c.outcome.stopped and c.outcome.seconds is None and c.outcome.returncode is None
 
 
 def test_a_half_line_cut_off_by_our_stop_is_not_blamed_on_the_driver():
     c = child()
+    c.move("start", 0.0)
     c.stdout(b'{"progress": 10, "mess')
-    c.stopping = True
+    c.move("stop", 1.0)
     assert c.stdout_closed() == []
     assert c.problem is None

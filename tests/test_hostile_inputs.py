@@ -219,8 +219,9 @@ def test_driver_line_in_latin_1_fails_the_driver_as_not_json():
 
 def test_too_deep_half_line_cut_off_by_our_stop_is_not_blamed_on_the_driver():
     c = child()
+    c.move("start", 0.0)
     c.stdout(b"[" * 100000)
-    c.stopping = True
+    c.move("stop", 1.0)
     assert c.stdout_closed() == [] and c.problem is None
 
 

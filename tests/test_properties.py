@@ -307,6 +307,7 @@ def child():
 @given(stdout_chunks(), st.sampled_from([0, 1, -9]))
 def test_any_driver_output_becomes_progress_a_result_or_one_failure(chunks, returncode):
     c = child()
+    c.move("start", 0.0)
     events = []
     for chunk in chunks:
         events += c.stdout(chunk)
@@ -327,7 +328,8 @@ def test_any_driver_output_becomes_progress_a_result_or_one_failure(chunks, retu
             assert 0 <= format_percent(shown) <= 100
 
     c.returncode = returncode
-    outcome = c.finish()
+    c.move("exit", 1.0)
+    outcome = c.outcome
     try:
         check_round([outcome], True, "to measure")
         result, _ = merge_measure([outcome])

@@ -9,11 +9,11 @@ import signal
 import pytest
 
 from app.config import HEARTBEAT, io_timeout
-from app.events import (CanSpawn, Closed, Drain, Emit, Exited, KillGroup, NotStarted,
-                        Output, ReaderGone, ReaderIdle, Relay, Signal, Signalled, Spawn,
-                        Started, StderrBacklog, Tick)
+from app.events import (CanSpawn, Closed, Emit, Exited, KillGroup, NotStarted, Output,
+                        Pause, ReaderGone, ReaderIdle, Relay, Resume, Signal, Signalled,
+                        Spawn, Started, StderrPending, Tick)
 from app.pacing import Pacer, Reporter
-from app.supervise import Job, Round, Supervisor
+from app.supervise import BACKLOG_HIGH, BACKLOG_LOW, Job, Round, Supervisor
 
 
 class Settings(object):
@@ -37,7 +37,7 @@ def supervisor(*jobs, **kw):
     while sup.wants_to_start:
         for action in sup.handle(CanSpawn(), 0.0):
             assert isinstance(action, Spawn)
-            assert sup.handle(Started(action.driver), 0.0) == []
+            assert sup.handle(Started(action.run), 0.0) == []
     return sup
 
 
@@ -56,11 +56,11 @@ def finish(sup, driver, result=None, returncode=0, now=1.0):
 
 
 def signals_sent(actions):
-    return [(a.driver, a.signum) for a in actions if isinstance(a, Signal)]
+    return [(a.run, a.signum) for a in actions if isinstance(a, Signal)]
 
 
 def kills(actions):
-    return [a.driver for a in actions if isinstance(a, KillGroup)]
+    return [a.run for a in actions if isinstance(a, KillGroup)]
 
 
 OK = {"status": "ok", "metrics": {}}
@@ -82,7 +82,7 @@ def test_every_driver_is_spawned_with_its_argv_and_input():
 def test_a_driver_that_cannot_start_stops_the_round_before_later_drivers_start():
     sup = Supervisor(Round([job("a"), job("b"), job("c")], None, True, True), Settings())
     (spawn,) = sup.handle(CanSpawn(), 0.0)
-    assert sup.handle(NotStarted(spawn.driver, "Permission denied"), 0.0) == []
+    assert sup.handle(NotStarted(spawn.run, "Permission denied"), 0.0) == []
     assert not sup.wants_to_start
     assert sup.done
     a, b, c = sup.outcomes()
@@ -398,15 +398,33 @@ def test_when_nobody_reads_stderr_drivers_go_on_and_nothing_is_relayed():
     assert sup.ending is None
 
 
-def test_a_stopped_driver_has_its_stderr_drained():
+def test_while_magg_stderr_is_backlogged_running_drivers_stderr_is_not_read():
     sup = supervisor()
+    assert sup.handle(StderrPending(BACKLOG_HIGH - 1), 1.0) == []
+    assert sup.handle(StderrPending(BACKLOG_HIGH), 1.0) == [Pause(0), Pause(1)]
+    assert sup.handle(StderrPending(BACKLOG_LOW + 1), 1.5) == []
+    assert sup.handle(StderrPending(BACKLOG_LOW), 2.0) == [Resume(0), Resume(1)]
+
+
+def test_a_driver_started_while_backlogged_starts_unread():
+    rules = Round([job("a")], None, True, True)
+    sup = Supervisor(rules, Settings())
+    sup.handle(StderrPending(BACKLOG_HIGH), 0.0)
+    (spawn,) = sup.handle(CanSpawn(), 0.0)
+    assert sup.handle(Started(spawn.run), 0.0) == [Pause(0)]
+
+
+def test_a_stopped_driver_has_its_stderr_read_again():
+    sup = supervisor()
+    sup.handle(StderrPending(BACKLOG_HIGH), 1.0)
     actions = sup.handle(Signalled(signal.SIGUSR1), 1.0)
-    assert [a.driver for a in actions if isinstance(a, Drain)] == [0, 1]
+    assert [a for a in actions if isinstance(a, Resume)] == [Resume(0), Resume(1)]
+    assert sup.handle(StderrPending(0), 2.0) == []     # nothing left paused
 
 
 def test_while_stderr_is_backlogged_a_stopped_drivers_stderr_is_dropped_and_counted():
     sup = supervisor()
-    sup.handle(StderrBacklog(True), 1.0)
+    sup.handle(StderrPending(BACKLOG_HIGH), 1.0)
     sup.handle(Signalled(signal.SIGUSR1), 1.0)
     assert sup.handle(Output(0, "stderr", b"x" * 5000 + b"\n"), 2.0) == []
     notes = [a.data for a in finish(sup, 0, None, returncode=3, now=3.0)
@@ -417,7 +435,7 @@ def test_while_stderr_is_backlogged_a_stopped_drivers_stderr_is_dropped_and_coun
 
 def test_a_running_drivers_stderr_is_relayed_even_while_backlogged():
     sup = supervisor()
-    sup.handle(StderrBacklog(True), 1.0)
+    sup.handle(StderrPending(BACKLOG_HIGH), 1.0)
     assert sup.handle(Output(0, "stderr", b"late\n"), 2.0) == [Relay(b"[a] late\n")]
 
 
@@ -447,10 +465,10 @@ def test_optune_io_timeout_reaches_the_sessions_pace(tmp_path):
 
 def test_stderr_dropped_while_backlogged_neither_counts_against_the_limit_nor_leaks_later():
     sup = supervisor(stderr_limit=11)
-    sup.handle(StderrBacklog(True), 1.0)
+    sup.handle(StderrPending(BACKLOG_HIGH), 1.0)
     sup.handle(Signalled(signal.SIGUSR1), 1.0)
     sup.handle(Output(0, "stderr", b"dropped, half a li"), 2.0)
-    sup.handle(StderrBacklog(False), 2.5)
+    sup.handle(StderrPending(0), 2.5)
     relayed = sup.handle(Output(0, "stderr", b"0123456789\n"), 3.0)
     relayed += sup.handle(Closed(0, "stderr"), 3.0)
     text = b"".join(a.data for a in relayed if isinstance(a, Relay))
