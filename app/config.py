@@ -6,26 +6,26 @@ imported only when the file can hold a `magg` key: it is the slowest part of
 start-up and most servo directories configure nothing here.
 """
 
-import collections
 import re
 
 from app import MaggError
+from app.records import record
 
 CONFIG_FILE = "config.yaml"
 SECTION = "magg"
 
-Config = collections.namedtuple(
-    "Config", "grace_period force_cancel cleanup_grace_period progress_interval "
-              "stderr_limit drivers")
+Config = record("Config", "grace_period force_cancel cleanup_grace_period "
+                          "progress_interval stderr_limit drivers")
 # drivers: {driver name: its DriverConfig} from magg.drivers.<name>; never
 # mutated, so one dict can be the default of every Config.
 DEFAULTS = Config(grace_period=0.0, force_cancel=False, cleanup_grace_period=300.0,
                   progress_interval=1.0, stderr_limit=4 * 1024 * 1024, drivers={})
 
-DriverConfig = collections.namedtuple("DriverConfig", "run force_cancel")
-DriverConfig.__doc__ = """magg.drivers.<name>: run, its run mode (drivers.RUN_MODES);
-force_cancel: it cannot cancel, but may be stopped (SIGTERM, then SIGKILL of
-its group) when another driver fails, so it counts as cancel-capable."""
+DriverConfig = record("DriverConfig", "run force_cancel", doc="""magg.drivers.<name>.
+
+run: its run mode (drivers.RUN_MODES); force_cancel: it cannot cancel, but
+may be stopped (SIGTERM, then SIGKILL of its group) when another driver
+fails, so it counts as cancel-capable.""")
 DRIVER_KEYS = DriverConfig._fields
 
 _MENTIONS_SECTION = re.compile(r"\bmagg\b")
@@ -36,13 +36,12 @@ HEARTBEAT = 30.0
 # no agent can read a line that fast anyway.
 SHORTEST_IO_LIMIT = 0.05
 
-Settings = collections.namedtuple(
-    "Settings", Config._fields + ("io_limit", "heartbeat", "warnings"))
-Settings.__doc__ = """The config keys, plus from the environment:
+Settings = record("Settings", " ".join(Config._fields) + " io_limit heartbeat warnings",
+                  doc="""The config keys, plus from the environment:
 
 io_limit: seconds a driver may stay silent on stdout before it is hung (or
 None); heartbeat: the longest time between two progress lines; warnings:
-texts for stderr about settings that were ignored."""
+texts for stderr about settings that were ignored.""")
 
 
 def load_settings(environ, path=CONFIG_FILE):

@@ -1,10 +1,10 @@
 """./measure.d -> the sorted list of drivers, each with its run mode."""
 
-import collections
 import os
 import stat
 
 from app import MaggError
+from app.records import record
 
 DRIVER_DIR = "measure.d"
 
@@ -14,10 +14,9 @@ WHEN_REQUESTED = "when-requested"   # measures only when asked for a metric it d
 NEVER = "never"                     # no round at all, as if not installed
 RUN_MODES = (ALWAYS, WHEN_REQUESTED, NEVER)
 
-Driver = collections.namedtuple("Driver", "name path run force_cancel")
-Driver.__new__.__defaults__ = (ALWAYS, False)     # Python 3.6 has no `defaults=`
-Driver.__doc__ = """An installed driver: the executable measure.d/<name>, with its
-settings from magg.drivers.<name> (run mode, force_cancel)."""
+Driver = record("Driver", "name path run force_cancel", defaults=(ALWAYS, False),
+                doc="""An installed driver: the executable measure.d/<name>, with its
+settings from magg.drivers.<name> (run mode, force_cancel).""")
 
 
 def discover(directory=DRIVER_DIR, itself=None):

@@ -16,16 +16,15 @@ Real drivers read shared keys (New Relic's `slo`, `slo_check`), so dropping
 them would switch those checks off without a word.
 """
 
-import collections
 import copy
 
 from app import messages
 from app.drivers import ALWAYS, NEVER, WHEN_REQUESTED
+from app.records import record
 
-Plan = collections.namedtuple(
-    "Plan", "inputs seconds longest limit unowned unknown_overrides skipped "
-            "unused_userdata")
-Plan.__doc__ = """What a measure round will do, decided before anything starts.
+Plan = record("Plan", "inputs seconds longest limit unowned unknown_overrides skipped "
+                      "unused_userdata", doc="""What a measure round will do, decided
+before anything starts.
 
 inputs: {driver: the JSON object for its stdin}, for each driver that measures;
 seconds: {driver: its warmup + duration + past}, for the same drivers;
@@ -35,7 +34,7 @@ unowned: requested metric names no driver describes, in request order;
 unknown_overrides: userdata overrides addressed to no installed driver;
 skipped: {driver: why it does not measure} (its run mode);
 unused_userdata: userdata entries named after an installed driver that are
-not overrides (no `control`), so no driver gets them."""
+not overrides (no `control`), so no driver gets them.""")
 
 
 def make_plan(request, names, descriptions, grace_period, modes=None):

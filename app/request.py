@@ -4,12 +4,12 @@ Everything here is pure: text in, a Request (or a bad-request MaggError)
 out. Durations are parsed here, once; plan.py only adds numbers.
 """
 
-import collections
 import re
 
 from app import MaggError
 from app.bounds import OutOfBounds, loads
 from app.messages import short, short_text
+from app.records import record
 
 DURATION_KEYS = ("duration", "warmup", "past", "delay")
 
@@ -22,18 +22,18 @@ _UNIT_SECONDS = (("h", 3600.0), ("m", 60.0), ("s", 1.0), ("ms", 0.001))
 # anyone waits for, and below it every sum of durations is a finite number.
 MAX_SECONDS = 1e12
 
-Request = collections.namedtuple("Request", "metrics names control seconds overrides")
-Request.__doc__ = """A valid measure request.
+Request = record("Request", "metrics names control seconds overrides", doc="""A valid
+measure request.
 
 metrics: the request's own list or mapping (None when absent);
 names: the requested metric names in request order;
 control: the request's control object, untouched (a dict);
 seconds: {duration key: seconds} for the duration keys control holds;
 overrides: {name: Override} for each control.userdata entry shaped like a
-driver override (an object holding `control`)."""
+driver override (an object holding `control`).""")
 
-Override = collections.namedtuple("Override", "control seconds")
-Override.__doc__ = """control.userdata.<name>.control, and its durations in seconds."""
+Override = record("Override", "control seconds",
+                  doc="""control.userdata.<name>.control, and its durations in seconds.""")
 
 
 def bad_request(message):

@@ -1,0 +1,67 @@
+"""Record types (app/records.py) and the one timer structure (app/heapmap.py)."""
+
+import copy
+import pickle
+
+import pytest
+
+from app.heapmap import HeapMap
+from app.records import record
+
+Point = record("Point", "x y label", defaults=("none",))
+
+
+def test_a_record_is_built_by_position_or_by_name_with_defaults():
+    assert Point(1, 2, "a") == (1, 2, "a")
+    assert Point(1, y=2) == Point(x=1, y=2, label="none")
+    assert (Point(1, 2).x, Point(1, 2).y, Point(1, 2).label) == (1, 2, "none")
+
+
+@pytest.mark.parametrize("build, complaint", [
+    (lambda: Point(1), "needs a value for 'y'"),
+    (lambda: Point(1, 2, 3, 4), "takes 3 values, got 4"),
+    (lambda: Point(1, 2, colour=3), "has no field colour"),
+])
+def test_a_record_refuses_missing_extra_or_unknown_values(build, complaint):
+    with pytest.raises(TypeError) as err:
+        build()
+    assert complaint in str(err.value)
+
+
+def test_a_record_replaces_prints_and_copies_like_a_namedtuple():
+    p = Point(1, 2)
+    assert p._replace(y=5) == Point(1, 5, "none") and p == (1, 2, "none")
+    assert p._asdict() == {"x": 1, "y": 2, "label": "none"}
+    assert repr(p) == "Point(x=1, y=2, label='none')"
+    assert Point._fields == ("x", "y", "label")
+    assert copy.deepcopy(p) == p and type(copy.deepcopy(p)) is Point
+    assert pickle.loads(pickle.dumps(p)) == p
+
+
+def test_the_smallest_value_is_at_hand_and_follows_every_change():
+    h = HeapMap([("a", 5.0), ("b", 3.0)])
+    assert h.first() == (3.0, "b")
+    h.set("b", 9.0)
+    assert h.first() == (5.0, "a")
+    h.discard("a")
+    assert h.first() == (9.0, "b") and "a" not in h and len(h) == 1
+    h.discard("b")
+    assert h.first() is None
+
+
+def test_due_keys_leave_the_map_smallest_first_and_later_ones_stay():
+    h = HeapMap()
+    for key, when in [(3, 30.0), (1, 10.0), (2, 20.0)]:
+        h.set(key, when)
+    h.set(1, 25.0)      # moved later: no longer due at 20
+    assert h.pop_due(20.0) == [2]
+    assert h.pop_due(26.0) == [1]
+    assert h.get(3) == 30.0 and h.pop_due(100.0) == [3] and len(h) == 0
+
+
+def test_many_updates_keep_the_heap_small():
+    h = HeapMap([("a", 0.0)])
+    for value in range(10000):
+        h.set("a", float(value))
+    assert len(h._heap) <= 4 * len(h) + 17
+    assert h.first() == (9999.0, "a")
