@@ -9,31 +9,76 @@ import os
 import sys
 
 from app import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, MaggError, __version__
+from app.records import record
 from app.stdio import Streams, ensure_std_fds
 
-USAGE = ("usage: measure [--info [APP_ID] | --describe APP_ID | --plan APP_ID | "
-         "--check APP_ID | APP_ID]")
+Command = record("Command", "option name argument stdin table help", doc="""One
+command of magg's command line.
+
+option: what selects it ("--info"; None for measure, selected by an APP_ID
+alone); name: the Session method that runs it; argument: what follows the
+option (NONE, OPTIONAL or REQUIRED: an APP_ID); stdin: it reads the request;
+table: the tables function that renders its result on a terminal, or None;
+help: its line in --help.""")
+
+NONE, OPTIONAL, REQUIRED = "none", "optional", "required"
+
+COMMANDS = (
+    Command("--info", "info", OPTIONAL, False, None,
+            '{"has_cancel", "version", "drivers": {NAME: its --info}}'),
+    Command("--describe", "describe", REQUIRED, False, None,
+            "the union of the drivers' metrics"),
+    Command(None, "measure", REQUIRED, True, None,
+            "measure: the request is read from stdin and split\n"
+            "between the drivers; progress lines, then one result"),
+    Command("--plan", "plan", REQUIRED, True, "plan_table",
+            "show what each driver would receive for the request on\n"
+            "stdin and which drivers would be skipped, without\n"
+            "measuring (runs only --info/--describe)"),
+    Command("--check", "check", REQUIRED, False, "check_table",
+            "health check: every driver's --info and --describe, how\n"
+            "long each took, the metrics it describes, any problem;\n"
+            "exit 0 only when all answered and no metric has two owners"),
+    Command("--version", "version", NONE, False, "version_table",
+            "magg's version and each driver's version (works without\n"
+            "measure.d; a driver that cannot answer is named)"),
+    Command("--help", "help", NONE, False, None, "this text"),
+)
+BY_OPTION = {c.option: c for c in COMMANDS}
+BY_OPTION["-h"] = BY_OPTION["--help"]
+MEASURE = BY_OPTION[None]
+
+
+def form(command):
+    """How a command is typed: "--info [APP_ID]"."""
+    if command.option is None:
+        return "APP_ID"
+    return command.option + {NONE: "", OPTIONAL: " [APP_ID]", REQUIRED: " APP_ID"}[
+        command.argument]
+
+
+def usage():
+    return "usage: measure [%s]" % " | ".join(form(c) for c in COMMANDS)
+
+
+def command_lines():
+    """The commands part of --help, from COMMANDS."""
+    lines = []
+    for c in COMMANDS:
+        for number, text in enumerate(c.help.split("\n")):
+            lines.append("  %-18s  %s" % (form(c) if number == 0 else "", text))
+    tabled = ", ".join(c.option for c in COMMANDS if c.table)
+    lines.append("  %s print a table when stdout is a terminal;" % tabled)
+    lines.append("  on a pipe only the final JSON line.")
+    return "\n".join(lines)
+
 
 HELP = """\
 magg %(version)s: run every servo measure driver in ./measure.d as one driver.
 
 %(usage)s
-       measure --version | --help
 
-  --info [APP_ID]     {"has_cancel", "version", "drivers": {NAME: its --info}}
-  --describe APP_ID   the union of the drivers' metrics
-  APP_ID              measure: the request is read from stdin and split
-                      between the drivers; progress lines, then one result
-  --plan APP_ID       show what each driver would receive for the request on
-                      stdin and which drivers would be skipped, without
-                      measuring (runs only --info/--describe)
-  --check APP_ID      health check: every driver's --info and --describe, how
-                      long each took, the metrics it describes, any problem;
-                      exit 0 only when all answered and no metric has two owners
-  --version           magg's version and each driver's version (works without
-                      measure.d; a driver that cannot answer is named)
-  --plan, --check and --version print a table when stdout is a terminal;
-  on a pipe only the final JSON line.
+%(commands)s
 
 Layout (the current directory is the servo directory):
   ./measure           this file
@@ -71,32 +116,29 @@ The last stdout line is always one JSON object with a "status".
 
 class Usage(MaggError):
     def __init__(self, message):
-        MaggError.__init__(self, "%s\n%s" % (message, USAGE), status="bad-request",
+        MaggError.__init__(self, "%s\n%s" % (message, usage()), status="bad-request",
                            reason="usage", exit_code=EXIT_USAGE)
 
 
 def parse_args(argv):
-    """(command, app_id) from the command line, as any measure driver takes it."""
+    """(Command, app_id) from the command line, as any measure driver takes it."""
     if not argv:
         raise Usage("missing APP_ID")
     first, rest = argv[0], argv[1:]
-    if first in ("--help", "-h", "--version"):
-        if rest:
-            raise Usage("%s takes no argument" % first)
-        return ("version" if first == "--version" else "help"), None
-    if first == "--info":
-        if len(rest) > 1:
-            raise Usage("--info takes at most one APP_ID")
-        return "info", (rest[0] if rest else None)
-    if first in ("--describe", "--plan", "--check"):
-        if len(rest) != 1:
-            raise Usage("%s needs exactly one APP_ID" % first)
-        return first.lstrip("-"), rest[0]
-    if first.startswith("-"):
-        raise Usage("unknown option %s" % first)
-    if rest:
-        raise Usage("measure takes one APP_ID, got %d arguments" % len(argv))
-    return "measure", first
+    command = BY_OPTION.get(first)
+    if command is None:
+        if first.startswith("-"):
+            raise Usage("unknown option %s" % first)
+        command, rest = MEASURE, argv
+    if command.argument == NONE and rest:
+        raise Usage("%s takes no argument" % first)
+    if command.argument == OPTIONAL and len(rest) > 1:
+        raise Usage("%s takes at most one APP_ID" % first)
+    if command.argument == REQUIRED and len(rest) != 1:
+        if command is MEASURE:
+            raise Usage("measure takes one APP_ID, got %d arguments" % len(argv))
+        raise Usage("%s needs exactly one APP_ID" % first)
+    return command, (rest[0] if rest else None)
 
 
 def read_stdin():
@@ -108,42 +150,32 @@ def read_stdin():
                         status="bad-request", reason="bad-request")
 
 
-def dispatch(command, app_id, inbox, std):
+def dispatch(command, app_id, inbox, std, trace=None):
     """Run one command; returns the final object (the exit code follows its status).
 
     std: magg's stdout and stderr (stdio.Streams); all output goes there.
     """
     from app.commands import Session
 
-    if command == "help":
-        std.text(HELP % {"version": __version__, "usage": USAGE})
+    if command.name == "help":
+        std.text(HELP % {"version": __version__, "usage": usage(),
+                         "commands": command_lines()})
         return {"status": "ok"}
-    text = read_stdin() if command in ("measure", "plan") else None
+    text = read_stdin() if command.stdin else None
     try:
         settings, drivers = setup()
     except MaggError as err:
-        if command != "version":
+        if command.name != "version":
             raise
         # --version works anywhere: magg's own version needs no measure.d.
         from app import health, messages
         std.log(messages.warning(messages.version_not_asked(err.message)).encode(
             "utf-8", "replace"))
         return shown(std, command, health.version_report([], __version__))
-    session = Session(settings, drivers, inbox, std)
+    session = Session(settings, drivers, inbox, std, trace=trace)
     normal = False
     try:
-        if command == "info":
-            result = session.info(app_id)
-        elif command == "describe":
-            result = session.describe(app_id)
-        elif command == "plan":
-            result = session.plan(app_id, text)
-        elif command == "check":
-            result = session.check(app_id)
-        elif command == "version":
-            result = session.versions()
-        else:
-            result = session.measure(app_id, text)
+        result = getattr(session, command.name)(app_id, text)
         normal = True
     finally:
         session.close(normal)
@@ -170,10 +202,9 @@ def setup():
 
 def shown(std, command, result):
     """The result, after its table when stdout is a terminal: a person reads it."""
-    if command in ("plan", "check", "version") and os.isatty(1):
+    if command.table and os.isatty(1):
         from app import tables
-        std.text({"plan": tables.plan_table, "check": tables.check_table,
-                  "version": tables.version_table}[command](result))
+        std.text(getattr(tables, command.table)(result))
     return result
 
 
@@ -186,14 +217,15 @@ def run(argv):
     """
     from app.signals import SignalInbox
     from app.spawn import undo_locale_coercion
-    inbox = std = None
+    inbox = std = trace = None
     try:
         ensure_std_fds()
         std = Streams()
         inbox = SignalInbox()
         undo_locale_coercion()
+        trace = start_trace(std, argv)
         command, app_id = parse_args(argv)
-        final = dispatch(command, app_id, inbox, std)
+        final = dispatch(command, app_id, inbox, std, trace)
         code = EXIT_OK if final.get("status") == "ok" else EXIT_FAILED   # --check
     except MaggError as err:
         final = {"status": err.status, "message": err.message, "reason": err.reason}
@@ -212,7 +244,22 @@ def run(argv):
     finally:
         if inbox is not None:
             inbox.close()
+        if trace is not None:
+            trace.close()
     return code
+
+
+def start_trace(std, argv):
+    """The run's trace when MAGG_TRACE asks for one (trace.py), else None."""
+    if not os.environ.get("MAGG_TRACE"):
+        return None
+    from app import messages
+    from app.trace import open_trace
+    trace = open_trace(os.environ, lambda text: std.log(
+        messages.warning(text).encode("utf-8", "replace")))
+    if trace is not None:
+        trace.run(__version__, argv)
+    return trace
 
 
 def log_traceback(std):

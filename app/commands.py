@@ -98,14 +98,6 @@ class Session(object):
             merge.check_round(descs, True, "--describe")
         return infos, descs
 
-    def info(self, app_id):
-        infos, _ = self.query([app_id] if app_id else [], None)
-        return merge.merge_info(infos, self.settings.force_cancel, __version__)
-
-    def describe(self, app_id):
-        _, descs = self.query(None, app_id)
-        return {"status": "ok", "metrics": merge.merge_describe(descs)}
-
     def prepare(self, app_id, text, heartbeats=False):
         """(merged --info, Plan): everything measure decides before it starts."""
         from app.plan import make_plan
@@ -126,6 +118,16 @@ class Session(object):
         """has_cancel of the measure round: a driver that will not measure never blocks it."""
         return merge.can_cancel([info["drivers"][name] for name in plan.inputs],
                                 self.settings.force_cancel)
+
+    # -- the commands: each takes the APP_ID and the request text (or None) ------
+
+    def info(self, app_id, text=None):
+        infos, _ = self.query([app_id] if app_id else [], None)
+        return merge.merge_info(infos, self.settings.force_cancel, __version__)
+
+    def describe(self, app_id, text=None):
+        _, descs = self.query(None, app_id)
+        return {"status": "ok", "metrics": merge.merge_describe(descs)}
 
     def plan(self, app_id, text):
         from app import health
@@ -160,13 +162,13 @@ class Session(object):
             self.warn(note)
         return result
 
-    def versions(self):
+    def version(self, app_id=None, text=None):
         """The --version report; a driver that cannot answer is named, not fatal."""
         from app import health
         infos, _ = self.query([], None, checked=False)
         return health.version_report(infos, __version__)
 
-    def check(self, app_id):
+    def check(self, app_id, text=None):
         """The --check report: every driver's --info and --describe, and their times."""
         from app import health
         infos, descs = self.query([app_id], app_id, checked=False)

@@ -54,6 +54,7 @@ class Reporter(object):
     """
 
     def __init__(self, names, pacer, track=True):
+        self.names = list(names)
         self.progress = Progress(names)
         self.pacer = pacer
         self.track = track
