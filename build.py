@@ -20,19 +20,11 @@ PATH next to it). Standard library only. The steps, and why:
    it unpacks, so warm starts do not recompile, even with
    PYTHONDONTWRITEBYTECODE=1.
 4. Swap shiv's ``__main__.py`` for pyz/__main__.py and leave shiv's
-   ``_bootstrap`` package out. shiv's bootstrap always unpacks to ``~/.shiv``
-   (or a fixed ``--root``), fails with a traceback when HOME is missing or
-   read-only, and compiles in worker processes that inherit its unpack
-   lock, so a first run killed while compiling blocks every later run; its
-   ``--preamble`` runs only after unpacking, too late to choose. Ours keeps
-   SHIV_ROOT, else uses ~/.shiv if it is ours and safe, else a private 0700
-   ``magg-<uid>`` directory in the temp dir (ownership checked), else
-   imports straight from the zip; pyz/unpack.py (``magg_unpack.py`` in
-   the zip) unpacks and compiles in-process into a private directory and
-   renames it into place (no lock), one directory per interpreter (cache
-   tag). The rewrite also sorts entries and fixes file modes, so the result
-   depends neither on the file system's listing order nor on the builder's
-   umask.
+   ``_bootstrap`` package out: the artifact unpacks itself. Why shiv's own
+   bootstrap is not used is said once, in pyz/__main__.py's docstring.
+   pyz/unpack.py goes in beside it as ``magg_unpack.py``. The rewrite also
+   sorts entries and fixes file modes, so the result depends neither on the
+   file system's listing order nor on the builder's umask.
 
 Reproducible: every zip entry gets the same timestamp (SOURCE_DATE_EPOCH if
 set, else the last commit's time), entries are sorted and modes fixed, so

@@ -1,4 +1,18 @@
-"""magg: run every servo measure driver in ./measure.d as one driver."""
+"""magg: run every servo measure driver in ./measure.d as one driver.
+
+The words of the code, each for one thing:
+
+- Driver (drivers.py): an installed executable, measure.d/<name>, with its
+  settings from config.yaml (run mode, force_cancel).
+- Job (supervise.py): one call of one driver in a round: its argv, the bytes
+  for its stdin, whether it has cancel. A round is a list of jobs; a job's
+  index in that list is its `run`, the number events and actions carry (one
+  driver may run twice in a round: --info and --describe).
+- Child (child.py): the supervisor's view of one run: its lifecycle state,
+  and what its stdout and stderr said so far.
+- Proc (pipes.py): the OS's view of a started run: its pid and open pipes.
+- Outcome (merge.py): what is left of a run once it is over, for merging.
+"""
 
 __version__ = "0.1.0"
 

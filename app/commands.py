@@ -13,7 +13,7 @@ import json
 import time
 
 from app import EXIT_CANCELLED, MaggError, __version__, merge, messages
-from app.drivers import NEVER
+from app.runmodes import NEVER
 from app.loop import Loop
 from app.pacing import Pacer, Reporter
 from app.pipes import Pipes

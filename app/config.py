@@ -179,7 +179,7 @@ def _drivers(value, where, path):
 
     null means none; an empty entry means the defaults.
     """
-    from app.drivers import ALWAYS, RUN_MODES
+    from app.runmodes import ALWAYS, RUN_MODES
     from app.messages import short
     if value is None:
         return {}

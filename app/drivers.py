@@ -5,14 +5,10 @@ import stat
 
 from app import MaggError
 from app.records import record
+from app.runmodes import ALWAYS, NEVER
 
 DRIVER_DIR = "measure.d"
 
-# magg.drivers.<name>.run: which rounds a driver takes part in.
-ALWAYS = "always"                   # --info, --describe and every measurement
-WHEN_REQUESTED = "when-requested"   # measures only when asked for a metric it describes
-NEVER = "never"                     # no round at all, as if not installed
-RUN_MODES = (ALWAYS, WHEN_REQUESTED, NEVER)
 
 Driver = record("Driver", "name path run force_cancel", defaults=(ALWAYS, False),
                 doc="""An installed driver: the executable measure.d/<name>, with its

@@ -7,7 +7,7 @@ an operator wants every driver's answer, and every problem at once.
 import collections
 
 from app import messages
-from app.drivers import NEVER
+from app.runmodes import NEVER
 from app.merge import can_cancel, driver_failure
 
 # A problem shows the last line of the driver's stderr, cut to this length:

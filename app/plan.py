@@ -19,7 +19,7 @@ them would switch those checks off without a word.
 import copy
 
 from app import messages
-from app.drivers import ALWAYS, NEVER, WHEN_REQUESTED
+from app.runmodes import ALWAYS, NEVER, WHEN_REQUESTED
 from app.records import record
 
 Plan = record("Plan", "inputs seconds longest limit unowned unknown_overrides skipped "
