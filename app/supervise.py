@@ -13,30 +13,22 @@ clock, and a recorded trace replays exactly. The rules:
 - every stop is the one sequence in stopping.py;
 - progress lines and heartbeats come from pacing.py, paced by the agent;
 - when the agent stops reading magg's stdout, every driver is stopped;
-- driver stderr is passed on up to stderr_limit bytes per driver; while
-  magg's own stderr holds more than BACKLOG_HIGH unwritten bytes, the
-  stderr of drivers that are not being stopped is not read (Pause) until it
-  is down to BACKLOG_LOW (Resume); a driver being stopped is always read,
-  and what of its stderr does not fit is dropped and counted.
+- driver stderr follows stderr.py: passed on, paused while magg's own
+  stderr is backlogged, always read (and if need be dropped) while stopping.
 """
 
 import collections
 
 from app import messages
 from app.child import RUNNING, STOPPED, STOPPING, Child
-from app.events import (CanSpawn, Closed, Emit, Exited, NotStarted, Output, Pause,
-                        ReaderGone, ReaderIdle, Relay, Resume, Signalled, Spawn, Started,
-                        StderrPending, Tick)
+from app.events import (CanSpawn, Closed, Emit, Exited, NotStarted, Output, ReaderGone,
+                        ReaderIdle, Signalled, Spawn, Started, StderrPending, Tick)
 from app.heapmap import HeapMap
 from app.merge import driver_failure
 from app.progress import as_number
 from app.records import record
+from app.stderr import StderrRoute
 from app.stopping import StopSequence
-
-# magg's unwritten stderr at which drivers' stderr stops being read, and at
-# which reading starts again.
-BACKLOG_HIGH = 256 * 1024
-BACKLOG_LOW = 64 * 1024
 
 Job = record("Job", "name argv stdin has_cancel", doc="""One call of one driver in a round.
 
@@ -71,11 +63,9 @@ class Supervisor(object):
         self.stops = StopSequence(settings.cleanup_grace_period)
         self.silence = HeapMap()            # run -> when it counts as hung
         self.reporter = reporter
+        self.stderr = StderrRoute()
         self.ending = None
         self.signalled = False
-        self.stderr_gone = False
-        self.backlogged = False
-        self.paused = set()                 # runs whose stderr is not being read
         self._actions = []
 
     @property
@@ -121,8 +111,7 @@ class Supervisor(object):
     def _started(self, event, now):
         self._move(event.run, "start", now)
         self._heard(event.run, now)
-        if self.backlogged:
-            self._pause(event.run)
+        self._actions += self.stderr.started(event.run)
 
     def _not_started(self, event, now):
         child = self.children[event.run]
@@ -134,21 +123,15 @@ class Supervisor(object):
         if event.stream == "stdout":
             self._heard(event.run, now)
             self._stdout_events(event.run, child.stdout(event.data), now)
-        elif self.backlogged and child.state == STOPPING:
-            child.relay.drop(event.data)
         else:
-            self._relay(child.relay.feed(event.data))
+            self._actions += self.stderr.data(child, event.data)
 
     def _closed(self, event, now):
         child = self.children[event.run]
         if event.stream == "stdout":
             self._stdout_events(event.run, child.stdout_closed(), now)
-            return
-        self.paused.discard(event.run)
-        self._relay(child.relay.close())
-        if child.relay.hidden:
-            self._note(messages.stderr_not_shown(child.name, child.relay.hidden,
-                                                 child.relay.limit))
+        else:
+            self._actions += self.stderr.closed(event.run, child)
 
     def _exited(self, event, now):
         child = self.children[event.run]
@@ -173,18 +156,10 @@ class Supervisor(object):
         if event.stream == "stdout":
             self._stop_all(Ending("agent-gone", None, []), now)
         else:
-            self.stderr_gone = True
+            self.stderr.gone = True
 
     def _stderr_pending(self, event, now):
-        if not self.backlogged and event.size >= BACKLOG_HIGH:
-            self.backlogged = True
-            for run, child in enumerate(self.children):
-                if child.state == RUNNING:
-                    self._pause(run)
-        elif self.backlogged and event.size <= BACKLOG_LOW:
-            self.backlogged = False
-            for run in sorted(self.paused):
-                self._resume(run)
+        self._actions += self.stderr.pending(event.size, self.children)
 
     def _tick(self, event, now):
         deadline = self.round.deadline
@@ -216,8 +191,7 @@ class Supervisor(object):
         self.live -= 1
         if self.reporter is not None:
             self._emit(self.reporter.driver_finished(child.name, now))
-        if child.relay.dropped:
-            self._note(messages.stderr_dropped(child.name, child.relay.dropped))
+        self._actions += self.stderr.finished(child)
         if (child.state != STOPPED and self.round.judge_exits
                 and driver_failure(child.outcome, True) is not None):
             self._failed(now)
@@ -255,24 +229,7 @@ class Supervisor(object):
         if child.state == RUNNING:
             child.move("stop", now)
             self._actions += self.stops.begin(run, child.job.has_cancel, now)
-            self._resume(run)       # so it is never stuck on its stderr
-
-    def _pause(self, run):
-        if run not in self.paused:
-            self.paused.add(run)
-            self._actions.append(Pause(run))
-
-    def _resume(self, run):
-        if run in self.paused:
-            self.paused.discard(run)
-            self._actions.append(Resume(run))
+            self._actions += self.stderr.stopping(run)
 
     def _emit(self, lines):
         self._actions += [Emit(line) for line in lines]
-
-    def _relay(self, data):
-        if data and not self.stderr_gone:
-            self._actions.append(Relay(data))
-
-    def _note(self, text):
-        self._relay(messages.warning(text).encode("utf-8", "replace"))

@@ -17,7 +17,7 @@ README = os.path.join(os.path.dirname(APP), "README.md")
 
 PURE = ("bounds", "child", "events", "health", "heapmap", "lines", "merge", "messages",
         "pacing", "plan", "progress", "records", "request", "runmodes", "stopping",
-        "supervise", "tables")
+        "stderr", "supervise", "tables")
 # The standard library a pure module may use: computation only.
 ALLOWED = {"collections", "copy", "heapq", "itertools", "json", "operator", "re", "signal",
            "unicodedata", "math"}

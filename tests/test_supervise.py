@@ -13,7 +13,8 @@ from app.events import (CanSpawn, Closed, Emit, Exited, KillGroup, NotStarted, O
                         Pause, ReaderGone, ReaderIdle, Relay, Resume, Signal, Signalled,
                         Spawn, Started, StderrPending, Tick)
 from app.pacing import Pacer, Reporter
-from app.supervise import BACKLOG_HIGH, BACKLOG_LOW, Job, Round, Supervisor
+from app.stderr import BACKLOG_HIGH, BACKLOG_LOW
+from app.supervise import Job, Round, Supervisor
 
 
 class Settings(object):
