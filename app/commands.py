@@ -115,9 +115,11 @@ class Session(object):
         return merge.merge_info(infos, self.settings.force_cancel, __version__), plan
 
     def can_cancel(self, info, plan):
-        """has_cancel of the measure round: a driver that will not measure never blocks it."""
-        return merge.can_cancel([info["drivers"][name] for name in plan.inputs],
-                                self.settings.force_cancel)
+        """has_cancel of the measure round: a driver that will not measure never blocks it,
+        nor one with magg.drivers.<name>.force_cancel (magg may stop it with SIGTERM)."""
+        forced = {d.name for d in self.drivers if d.force_cancel}
+        return merge.can_cancel([info["drivers"][name] for name in plan.inputs
+                                 if name not in forced], self.settings.force_cancel)
 
     # -- the commands: each takes the APP_ID and the request text (or None) ------
 

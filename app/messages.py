@@ -157,12 +157,39 @@ def driver_progress(name, message):
     return "%s: %s" % (name, "" if message is None else message)
 
 
-def merged_progress(said):
-    """One message from {driver: its latest message}, in the order they spoke."""
-    text = "; ".join(driver_progress(name, message) for name, message in said.items())
+def merged_progress(said, standing=None):
+    """One message from {driver: its latest message}, in the order they spoke,
+    after the standing message when there is one (who magg waits for)."""
+    parts = [standing] if standing else []
+    parts += [driver_progress(name, message) for name, message in said.items()]
+    text = "; ".join(parts)
     if len(text) <= PROGRESS_MESSAGE:
         return text
     return text[:PROGRESS_MESSAGE - 3] + "..."
+
+
+def done(stopped, failure):
+    """What a driver's progress says once its run is over: never "finished" for a failure."""
+    if stopped:
+        return "stopped"
+    return FINISHED if failure is None else failed_words(failure)
+
+
+def failed_words(failure):
+    """"failed (aborted: slo-violation)", "failed (backend)", or just "failed"."""
+    words = [] if failure.status == "failed" else [failure.status]
+    if failure.reason not in (None, failure.status, "failed"):
+        words.append(failure.reason)
+    return "failed (%s)" % ": ".join(words) if words else "failed"
+
+
+def waiting_for(failures, waited, cannot_cancel):
+    """Who failed, and whom magg waits for because the round may not stop them."""
+    text = "%s; waiting for %s to finish" % (
+        ", ".join("%s %s" % (f.name, failed_words(f)) for f in failures), ", ".join(waited))
+    if cannot_cancel:
+        text += " (%s cannot cancel)" % ", ".join(cannot_cancel)
+    return text
 
 
 def heartbeat(running, total):

@@ -60,6 +60,7 @@ class Reporter(object):
         self.track = track
         self.said = collections.OrderedDict()   # driver -> its latest message
         self.dirty = False                      # a change not yet sent
+        self.standing = None    # said first in every line from now on (who is waited for)
 
     def driver_progress(self, name, value, message, now):
         """Lines for one progress report of a driver (value None: not a number)."""
@@ -69,11 +70,18 @@ class Reporter(object):
             self.progress.update(name, value)
         return self._changed(name, message, now)
 
-    def driver_finished(self, name, now):
+    def driver_done(self, name, message, now):
+        """A driver's run is over ("finished", "stopped", "failed ..."): it counts as 100."""
         if not self.track:
             return []
         self.progress.update(name, 100.0)
-        return self._changed(name, messages.FINISHED, now)
+        return self._changed(name, message, now)
+
+    def note(self, text):
+        """A standing message, first in every line from now on (who magg waits for)."""
+        if self.track and text != self.standing:
+            self.standing = text
+            self.dirty = True
 
     def reader_idle(self, now, running, total):
         self.pacer.read()
@@ -82,9 +90,9 @@ class Reporter(object):
     def due(self, now, running, total):
         """The line the time calls for: merged changes, or a heartbeat."""
         if self.dirty and (self.pacer.may_send(now) or self.pacer.beat_due(now)):
-            return [self._line(messages.merged_progress(self.said), now)]
+            return [self._line(messages.merged_progress(self.said, self.standing), now)]
         if not self.dirty and self.pacer.beat_due(now):
-            return [self._line(messages.heartbeat(running, total), now)]
+            return [self._line(self.standing or messages.heartbeat(running, total), now)]
         return []
 
     @property
@@ -102,7 +110,7 @@ class Reporter(object):
         self.said[name] = message
         self.dirty = True
         if self.pacer.may_send(now):
-            return [self._line(messages.merged_progress(self.said), now)]
+            return [self._line(messages.merged_progress(self.said, self.standing), now)]
         return []
 
     def _line(self, message, now):

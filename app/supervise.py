@@ -20,11 +20,11 @@ clock, and a recorded trace replays exactly. The rules:
 import collections
 
 from app import messages
-from app.child import RUNNING, STOPPED, STOPPING, Child
+from app.child import RUNNING, STOPPED, STOPPING, WAITING, Child
 from app.events import (CanSpawn, Closed, Emit, Exited, NotStarted, Output, ReaderGone,
                         ReaderIdle, Signalled, Spawn, Started, StderrPending, Tick)
 from app.heapmap import HeapMap
-from app.merge import driver_failure
+from app.merge import Failure, driver_failure
 from app.progress import as_number
 from app.records import record
 from app.stderr import StderrRoute
@@ -51,6 +51,11 @@ running at the deadline), "failed" (a driver failed; cancel allowed) or
 "agent-gone" (nobody reads magg's stdout any more).""")
 
 
+def found_failure(child):
+    """The Failure of a run the aggregator found at fault itself, while it runs."""
+    return Failure(child.name, "failed", "failed", child.problem)
+
+
 class Supervisor(object):
     """One round: handle(event, now) -> actions, until done."""
 
@@ -64,6 +69,7 @@ class Supervisor(object):
         self.silence = HeapMap()            # run -> when it counts as hung
         self.reporter = reporter
         self.stderr = StderrRoute()
+        self.failures = {}                  # run -> its Failure, the first found
         self.ending = None
         self.signalled = False
         self._actions = []
@@ -170,8 +176,8 @@ class Supervisor(object):
             child = self.children[run]
             if child.state == RUNNING and not child.problem:
                 child.fail(messages.hung(self.settings.io_limit))
-                self._failed(now)
                 self._stop(run, now)     # even when cancel is not allowed
+                self._failed(run, found_failure(child), now)
         self._actions += self.stops.due(now)
         if self.reporter is not None:
             self._emit(self.reporter.due(now, self.running, len(self.children)))
@@ -189,12 +195,17 @@ class Supervisor(object):
         if not child.move(step, now):
             return
         self.live -= 1
-        if self.reporter is not None:
-            self._emit(self.reporter.driver_finished(child.name, now))
+        failure = None
+        if child.state != STOPPED and self.round.judge_exits:
+            failure = driver_failure(child.outcome, True)
+        if failure is not None:
+            self._failed(run, failure, now, tell=False)
+        elif self.failures:
+            self._tell_waiting(now, tell=False)
+        if self.reporter is not None:       # says the standing message too, if any
+            self._emit(self.reporter.driver_done(
+                child.name, messages.done(child.state == STOPPED, failure), now))
         self._actions += self.stderr.finished(child)
-        if (child.state != STOPPED and self.round.judge_exits
-                and driver_failure(child.outcome, True) is not None):
-            self._failed(now)
 
     def _heard(self, run, now):
         if self.settings.io_limit:
@@ -208,11 +219,29 @@ class Supervisor(object):
                     self._emit(self.reporter.driver_progress(
                         name, as_number(obj.get("progress")), obj.get("message"), now))
             else:
-                self._failed(now)
+                self._failed(run, found_failure(self.children[run]), now)
 
-    def _failed(self, now):
+    def _failed(self, run, failure, now, tell=True):
+        """A run failed: the others are stopped if the round allows it, else waited for."""
+        self.failures.setdefault(run, failure)
         if self.round.stop_on_failure:
             self._stop_all(Ending("failed", None, []), now)
+        else:
+            self._tell_waiting(now, tell)
+
+    def _tell_waiting(self, now, tell):
+        """From now on progress lines say who failed and whom magg waits for, and why.
+
+        tell: send a line now if the pace allows (else the next line says it).
+        """
+        waited = [c for c in self.children if c.state in (WAITING, RUNNING)]
+        if self.reporter is None or not waited:
+            return
+        self.reporter.note(messages.waiting_for(
+            [self.failures[run] for run in sorted(self.failures)],
+            [c.name for c in waited], [c.name for c in waited if not c.job.has_cancel]))
+        if tell:
+            self._emit(self.reporter.due(now, self.running, len(self.children)))
 
     def _stop_all(self, ending, now):
         """Stop every driver, once; none starts after this."""

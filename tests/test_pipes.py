@@ -196,7 +196,7 @@ out(json.dumps({"status": "ok", "metrics": {}}) + "\n")
         seen.update("%s: %s" % report for report in reports(line))
         if "ticker: tick while paused" in seen:
             open(ticked, "w").close()
-        if {"broken: finished", "ticker: tick while paused"} <= seen and not released_at:
+        if {"broken: failed (backend)", "ticker: tick while paused"} <= seen and not released_at:
             released_at.append(m.elapsed())
             open(release, "w").close()
         if "paused: resumed" in seen:

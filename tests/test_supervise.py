@@ -475,3 +475,43 @@ def test_stderr_dropped_while_backlogged_neither_counts_against_the_limit_nor_le
     text = b"".join(a.data for a in relayed if isinstance(a, Relay))
     assert text == b"[a] 0123456789\n"
     assert sup.children[0].relay.tail().startswith(b"dropped, half a li")
+
+
+# -- a failure the round may not stop on ------------------------------------------------
+
+ABORTED = {"status": "aborted", "reason": "slo-violation", "message": "p99 over the SLO"}
+
+
+def test_a_failed_driver_is_never_called_finished():
+    sup = measuring()
+    lines = progress_lines(finish(sup, 0, ABORTED, returncode=1))
+    assert lines[-1]["message"] == "a: failed (aborted: slo-violation)"
+    read_at(sup, 1.5)
+    lines = progress_lines(finish(sup, 1, FAILED, returncode=1, now=2.0))
+    assert lines[-1]["message"] == "b: stopped"     # stopped because a failed
+
+
+def test_a_driver_stopped_by_magg_is_called_stopped():
+    sup = measuring()
+    sup.handle(Signalled(signal.SIGUSR1), 1.0)
+    lines = progress_lines(finish(sup, 0, FAILED, returncode=3, now=2.0))
+    assert lines[-1]["message"] == "a: stopped"
+
+
+def test_while_magg_waits_after_a_failure_every_line_says_who_failed_and_who_is_waited_for():
+    sup = supervisor(job("newrelic"), job("hey", has_cancel=False), job("prom"),
+                     stop_on_failure=False,
+                     reporter=Reporter(["newrelic", "hey", "prom"], Pacer(0.0, 30.0, 0.0)))
+    (line,) = progress_lines(finish(sup, 0, ABORTED, returncode=1))
+    waiting = ("newrelic failed (aborted: slo-violation); waiting for hey, prom to finish "
+               "(hey cannot cancel)")
+    assert line["message"] == waiting + "; newrelic: failed (aborted: slo-violation)"
+    read_at(sup, 1.1)
+    (line,) = progress_lines(finish(sup, 2, OK, now=2.0))
+    assert line["message"] == ("newrelic failed (aborted: slo-violation); waiting for hey to "
+                               "finish (hey cannot cancel); prom: finished")
+    read_at(sup, 2.1)
+    assert progress_lines(sup.handle(Tick(), 32.1)) == [
+        {"progress": 0, "message": "newrelic failed (aborted: slo-violation); waiting for "
+                                   "hey to finish (hey cannot cancel)"}]
+    assert not sup.done and sup.ending is None
