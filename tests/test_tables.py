@@ -16,12 +16,21 @@ def test_grid_aligns_columns_under_a_rule():
 
 
 def test_grid_cell_with_several_lines_makes_the_row_taller():
-    out = lines(grid(["d", "metrics", "x"], [["p", "cpu\nmem", "ok"], ["q", "-", "ok"]]))
+    out = lines(grid(["d", "metrics", "x"], [["p", ["cpu", "mem"], "ok"], ["q", "-", "ok"]]))
     assert out == ["d  metrics  x",
                    "-  -------  --",
                    "p  cpu      ok",
                    "   mem",
                    "q  -        ok"]
+
+
+def test_grid_shows_control_characters_and_newlines_in_a_value_escaped():
+    out = lines(grid(["name", "v"], [["a\x1b]0;x\x07", "1\n2"], ["b", ["c\rd", "\x9b2J"]]]))
+    assert out == ["name           v",
+                   "-------------  ------",
+                   "a\\x1b]0;x\\x07  1\\n2",
+                   "b              c\\rd",
+                   "               \\x9b2J"]
 
 
 def check_report(status="ok", problem=None, clashes=()):
