@@ -120,7 +120,7 @@ def dispatch(command, app_id, inbox, std):
         return {"status": "ok"}
     text = read_stdin() if command in ("measure", "plan") else None
     try:
-        settings, drivers = setup()
+        settings, found = setup()
     except MaggError as err:
         if command != "version":
             raise
@@ -129,7 +129,7 @@ def dispatch(command, app_id, inbox, std):
         std.log(messages.warning(messages.version_not_asked(err.message)).encode(
             "utf-8", "replace"))
         return shown(std, command, health.version_report([], __version__))
-    session = Session(settings, drivers, inbox, std)
+    session = Session(settings, found.drivers, inbox, std, found=found)
     normal = False
     try:
         if command == "info":
@@ -151,21 +151,23 @@ def dispatch(command, app_id, inbox, std):
 
 
 def setup():
-    """(Settings, drivers with their run modes) for the current directory.
+    """(Settings, drivers.Discovery with run modes) for the current directory.
 
     A run mode configured for a driver that is not installed is a warning
-    (a typo would otherwise leave a driver on that was meant off).
+    (a typo would otherwise leave a driver on that was meant off); so are
+    leftovers in measure.d and files others could change.
     """
     from app import messages
     from app.config import load_settings
-    from app.drivers import discover, with_run_modes
+    from app.drivers import configure, discover, warnings
     settings = load_settings(os.environ)
-    drivers, unknown = with_run_modes(discover(itself=sys.argv[0]), settings.drivers)
+    found, unknown = configure(discover(itself=sys.argv[0]), settings.drivers)
+    settings = settings._replace(warnings=tuple(settings.warnings) + tuple(warnings(found)))
     if unknown:
         settings = settings._replace(warnings=tuple(settings.warnings) + (
             messages.settings_for_unknown_drivers(
                 {name: settings.drivers[name] for name in unknown}),))
-    return settings, drivers
+    return settings, found
 
 
 def shown(std, command, result):

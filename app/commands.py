@@ -13,7 +13,7 @@ import json
 import time
 
 from app import EXIT_CANCELLED, MaggError, __version__, merge, messages
-from app.drivers import NEVER
+from app.drivers import NEVER, Discovery
 from app.events import Exited, Started
 from app.loop import Loop
 from app.pacing import Pacer, Reporter
@@ -41,10 +41,15 @@ class TimedSupervisor(Supervisor):
 class Session(object):
     """One aggregator run: its settings, drivers, and the loop that runs them."""
 
-    def __init__(self, settings, drivers, inbox, std, clock=time.monotonic):
+    def __init__(self, settings, drivers, inbox, std, clock=time.monotonic, found=None):
         self.settings = settings
         self.clock = clock
         self.drivers = drivers
+        # What else measure.d held (ignored files, files others can change):
+        # --check and --plan report it.
+        self.found = Discovery(drivers, {}, {}) if found is None else found
+        # magg.drivers.<name>.force_cancel: cannot cancel, but may be stopped.
+        self.forced = {d.name for d in drivers if d.force_cancel}
         self.inbox = inbox
         self.std = std
         self.pacer = Pacer(settings.progress_interval, settings.heartbeat, clock())
@@ -121,7 +126,7 @@ class Session(object):
 
     def info(self, app_id):
         infos, _ = self.query([app_id] if app_id else [], None)
-        return merge.merge_info(infos, self.settings.force_cancel, __version__)
+        return merge.merge_info(infos, self.settings.force_cancel, __version__, self.forced)
 
     def describe(self, app_id):
         _, descs = self.query(None, app_id)
@@ -141,18 +146,19 @@ class Session(object):
                          self.settings.grace_period, {d.name: d.run for d in self.drivers})
         if not plan.inputs:
             raise MaggError(messages.nothing_to_measure(plan.skipped), reason="no-drivers")
-        return merge.merge_info(infos, self.settings.force_cancel, __version__), plan
+        return merge.merge_info(infos, self.settings.force_cancel, __version__,
+                                self.forced), plan
 
     def can_cancel(self, info, plan):
         """has_cancel of the measure round: a driver that will not measure never blocks it."""
-        return merge.can_cancel([info["drivers"][name] for name in plan.inputs],
-                                self.settings.force_cancel)
+        return merge.can_cancel({name: info["drivers"][name] for name in plan.inputs},
+                                self.settings.force_cancel, self.forced)
 
     def plan(self, app_id, text):
         from app import health
         info, plan = self.prepare(app_id, text)
-        return health.plan_report(info, plan, self.can_cancel(info, plan),
-                                  self.settings.grace_period)
+        return health.plan_report(info, plan, self.settings.grace_period,
+                                  self.settings.force_cancel, self.forced, self.found.ignored)
 
     def measure(self, app_id, text):
         info, plan = self.prepare(app_id, text, heartbeats=True)
@@ -195,4 +201,4 @@ class Session(object):
         seconds = {o.name: {"info": timings.get(i), "describe": timings.get(len(infos) + i)}
                    for i, o in enumerate(infos)}
         return health.check_report(self.drivers, infos, descs, seconds,
-                                   self.settings.force_cancel, __version__)
+                                   self.settings.force_cancel, __version__, self.found)
