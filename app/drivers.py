@@ -36,21 +36,22 @@ user or root could change (trust.py)."""
 # driver, as it has always been. See README, "Discovery".
 _LEFTOVER_SUFFIXES = [
     (re.compile(r"\.(dpkg|ucf)-[a-z]+\Z|\.(rpm|pac)(new|save|orig)\Z|\.apk-new\Z", re.I),
-     "a package manager's leftover (%s)"),
+     "a package manager's leftover: its name ends with %s"),
     (re.compile(r"\.(bak|backup|old|orig|rej|new|save|tmp|temp|swp|swo|swn)\Z", re.I),
-     "a backup or temporary copy (%s)"),
-    (re.compile(r"\.disabled\Z", re.I), "switched off by its name (%s)"),
-    (re.compile(r",v\Z"), "a version-control file (%s)"),
+     "a backup or temporary copy: its name ends with %s"),
+    (re.compile(r"\.disabled\Z", re.I), "switched off by its name, which ends with %s"),
+    (re.compile(r",v\Z"), "a version-control file: its name ends with %s"),
 ]
 
 
 def not_a_driver(name):
     """Why an executable called name is not a driver, or None when it is one (pure)."""
     if name.startswith("."):
-        return "hidden (its name starts with .)"
-    if name.startswith("#") or name.endswith("~"):
-        return "an editor's backup or auto-save file (%s)" % (
-            "ends with ~" if name.endswith("~") else "starts with #")
+        return "hidden: its name starts with ."
+    if name.endswith("~"):
+        return "an editor's backup: its name ends with ~"
+    if name.startswith("#"):
+        return "an editor's auto-save file: its name starts with #"
     for pattern, why in _LEFTOVER_SUFFIXES:
         found = pattern.search(name)
         if found:

@@ -334,10 +334,10 @@ def mixed_cancel(able, unable):
     """able: drivers that can be stopped on a failure; unable: those that cannot."""
     shown = ", ".join(able[:NAMED_ABLE]) + (
         " and %d more" % (len(able) - NAMED_ABLE) if len(able) > NAMED_ABLE else "")
-    return ("cancel abilities differ: %s can cancel, %s cannot (has_cancel is not true); "
-            "when a driver fails (an SLO abort, say) magg waits for %s to finish, and "
-            "the agent's cancel reaches magg as SIGKILL (has_cancel is false); to stop "
-            "%s too (SIGTERM, then SIGKILL of its process group), set %s"
+    return ("cancel abilities differ: %s can cancel, %s cannot; when a driver fails (an "
+            "SLO abort, say), magg waits for %s to finish, and the agent's cancel reaches "
+            "magg as SIGKILL (magg's has_cancel is false); set %s to stop %s too "
+            "(SIGTERM, then SIGKILL of its process group)"
             % (shown, ", ".join(unable), " and ".join(unable),
-               "it" if len(unable) == 1 else "them",
-               " and ".join("magg.drivers.%s.force_cancel: true" % n for n in unable)))
+               " and ".join("magg.drivers.%s.force_cancel: true" % n for n in unable),
+               "it" if len(unable) == 1 else "them"))

@@ -70,7 +70,7 @@ def note(label, text):
 
 def found_notes(report):
     """The lines every report about measure.d ends with: ignored files, warnings."""
-    text = "".join(note("not a driver", "%s: %s" % (name, why))
+    text = "".join(note("not a driver", "%s (%s)" % (name, why))
                    for name, why in sorted(report.get("ignored", {}).items()))
     return text + "".join(note("warning", w) for w in report.get("warnings", ()))
 

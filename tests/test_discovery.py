@@ -120,7 +120,8 @@ def test_plan_lists_the_leftovers(servo, magg, leftovers):
 def test_check_table_has_a_line_per_leftover(servo, magg, leftovers):
     code, out = on_terminal(magg, servo, ["--check", "app1"])
     assert code == 0, out
-    assert "not a driver: prom.dpkg-old: a package manager's leftover (.dpkg-old)" in out
+    assert ("not a driver: prom.dpkg-old (a package manager's leftover: its name ends "
+            "with .dpkg-old)") in out
     assert json.loads(out.strip().split("\n")[-1])["ignored"]
 
 
