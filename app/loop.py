@@ -149,7 +149,8 @@ class Loop(object):
         try:
             pid, stdin_w, stdout_r, stderr_r = start_with_pipes(self.spawner, action.argv)
         except OSError as err:
-            self.dispatch(NotStarted(action.driver, err.strerror or str(err)))
+            from app.shebang import why_not_started     # only a failed start needs it
+            self.dispatch(NotStarted(action.driver, why_not_started(action.argv[0], err)))
             return
         proc = self.procs[action.driver] = self.by_pid[pid] = Proc(action.driver, pid)
         self.watchdog.add(pid)
