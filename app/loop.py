@@ -89,7 +89,7 @@ class Loop(object):
 
     def run(self, supervisor, runs):
         """Run one round to its end; runs: how many driver runs it has."""
-        ensure_fd_limit(runs)
+        ensure_fd_limit(runs, len({job.name for job in supervisor.round.jobs}))
         self.supervisor = supervisor
         self.poller = select.poll()
         self.poller.register(self.inbox.fd, select.POLLIN)
