@@ -119,3 +119,21 @@ def test_version_table_puts_magg_first_and_names_a_driver_that_cannot_answer():
     assert out[2].split() == ["magg", "0.1.0"]
     assert out[3].split() == ["prom", "0.3.0"]
     assert out[4].startswith("bad") and "cannot answer: --info: failed: exit code 1" in out[4]
+
+
+def test_check_table_lists_ignored_files_unsafe_files_and_warnings_under_the_grid():
+    report = dict(check_report("failed", "x"), ignored={"prom~\x1b[2J": "an editor's backup"},
+                  unsafe={"measure.d": "writable by every user (mode 0777)"},
+                  warnings=["cancel abilities differ"])
+    text = check_table(report)
+    assert "not a driver: prom~\\x1b[2J (an editor's backup)" in text
+    assert "unsafe: measure.d: writable by every user (mode 0777)" in text
+    assert "warning: cancel abilities differ" in text
+    assert lines(text)[-1].startswith("NOT healthy")
+
+
+def test_plan_table_lists_ignored_files_and_warnings():
+    text = plan_table(dict(plan_result(), ignored={"prom.bak": "a backup"},
+                           warnings=["cancel abilities differ"]))
+    assert "not a driver: prom.bak (a backup)" in text
+    assert "warning: cancel abilities differ" in text
