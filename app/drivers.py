@@ -44,8 +44,14 @@ _LEFTOVER_SUFFIXES = [
 ]
 
 
+# Every leftover's name holds one of these; most drivers' names none.
+_LEFTOVER_MARKS = frozenset(".~#,")
+
+
 def not_a_driver(name):
     """Why an executable called name is not a driver, or None when it is one (pure)."""
+    if _LEFTOVER_MARKS.isdisjoint(name):
+        return None
     if name.startswith("."):
         return "hidden: its name starts with ."
     if name.endswith("~"):
