@@ -39,6 +39,7 @@ Layout (the current directory is the servo directory):
   ./measure           this file
   ./config.yaml       configuration for every driver; magg reads its `magg` section
   ./measure.d/NAME    the drivers: every executable regular file (links followed)
+                      but leftovers (.NAME, NAME~, #NAME#, NAME.bak, NAME.dpkg-old...)
 
 config.yaml, section `magg` (all optional):
   grace_period: 0          seconds added to the longest warmup+duration+past;
@@ -52,6 +53,7 @@ config.yaml, section `magg` (all optional):
                            when-requested: --info and --describe, but measures
                            only when the request names a metric it describes;
                            never: no round at all, as if not installed
+      force_cancel: false  cannot cancel, but may be stopped when another fails
 
 control.userdata in the request: an entry named after an installed driver is
   that driver's override ({"control": {...}} merged into its control); every
