@@ -84,6 +84,7 @@ Layout (the current directory is the servo directory):
   ./measure           this file
   ./config.yaml       configuration for every driver; magg reads its `magg` section
   ./measure.d/NAME    the drivers: every executable regular file (links followed)
+                      but leftovers (.NAME, NAME~, #NAME#, NAME.bak, NAME.dpkg-old...)
 
 config.yaml, section `magg` (all optional):
   grace_period: 0          seconds added to the longest warmup+duration+past;
@@ -97,6 +98,7 @@ config.yaml, section `magg` (all optional):
                            when-requested: --info and --describe, but measures
                            only when the request names a metric it describes;
                            never: no round at all, as if not installed
+      force_cancel: false  cannot cancel, but may be stopped when another fails
 
 control.userdata in the request: an entry named after an installed driver is
   that driver's override ({"control": {...}} merged into its control); every
@@ -163,7 +165,7 @@ def dispatch(command, app_id, inbox, std, trace=None):
         return {"status": "ok"}
     text = read_stdin() if command.stdin else None
     try:
-        settings, drivers = setup()
+        settings, found = setup()
     except MaggError as err:
         if command.name != "version":
             raise
@@ -172,7 +174,7 @@ def dispatch(command, app_id, inbox, std, trace=None):
         std.log(messages.warning(messages.version_not_asked(err.message)).encode(
             "utf-8", "replace"))
         return shown(std, command, health.version_report([], __version__))
-    session = Session(settings, drivers, inbox, std, trace=trace)
+    session = Session(settings, found.drivers, inbox, std, found=found, trace=trace)
     normal = False
     try:
         result = getattr(session, command.name)(app_id, text)
@@ -183,21 +185,23 @@ def dispatch(command, app_id, inbox, std, trace=None):
 
 
 def setup():
-    """(Settings, drivers with their run modes) for the current directory.
+    """(Settings, drivers.Discovery with run modes) for the current directory.
 
     A run mode configured for a driver that is not installed is a warning
-    (a typo would otherwise leave a driver on that was meant off).
+    (a typo would otherwise leave a driver on that was meant off); so are
+    leftovers in measure.d and files others could change.
     """
     from app import messages
     from app.config import load_settings
-    from app.drivers import discover, with_run_modes
+    from app.drivers import configure, discover, warnings
     settings = load_settings(os.environ)
-    drivers, unknown = with_run_modes(discover(itself=sys.argv[0]), settings.drivers)
+    found, unknown = configure(discover(itself=sys.argv[0]), settings.drivers)
+    settings = settings._replace(warnings=tuple(settings.warnings) + tuple(warnings(found)))
     if unknown:
         settings = settings._replace(warnings=tuple(settings.warnings) + (
             messages.settings_for_unknown_drivers(
                 {name: settings.drivers[name] for name in unknown}),))
-    return settings, drivers
+    return settings, found
 
 
 def shown(std, command, result):

@@ -13,10 +13,12 @@ import json
 import time
 
 from app import EXIT_CANCELLED, MaggError, __version__, merge, messages
-from app.runmodes import NEVER
+from app.drivers import Discovery
+from app.fdlimit import ensure_fd_limit
 from app.loop import Loop
 from app.pacing import Pacer, Reporter
 from app.pipes import Pipes
+from app.runmodes import NEVER
 from app.spawn import Spawner
 from app.supervise import Job, Round, Supervisor
 from app.watchdog import Watchdog
@@ -25,11 +27,17 @@ from app.watchdog import Watchdog
 class Session(object):
     """One aggregator run: its settings, drivers, and the loop that runs them."""
 
-    def __init__(self, settings, drivers, inbox, std, clock=time.monotonic, trace=None):
+    def __init__(self, settings, drivers, inbox, std, clock=time.monotonic, found=None,
+                 trace=None):
         self.settings = settings
         self.clock = clock
         self.trace = trace
         self.drivers = drivers
+        # What else measure.d held (ignored files, files others can change):
+        # --check and --plan report it.
+        self.found = Discovery(drivers, {}, {}) if found is None else found
+        # magg.drivers.<name>.force_cancel: cannot cancel, but may be stopped.
+        self.forced = {d.name for d in drivers if d.force_cancel}
         self.inbox = inbox
         self.std = std
         self.pacer = Pacer(settings.progress_interval, settings.heartbeat, clock())
@@ -55,9 +63,10 @@ class Session(object):
                              self.trace)
         if stop_on_failure is None:
             stop_on_failure = self.settings.force_cancel
+        ensure_fd_limit(len(jobs), len({job.name for job in jobs}))
         supervisor = Supervisor(Round(jobs, deadline, stop_on_failure, judge_exits),
                                 self.settings, reporter)
-        self.loop.run(supervisor, len(jobs))
+        self.loop.run(supervisor)
         outcomes, ending = supervisor.outcomes(), supervisor.ending
         if ending is not None and ending.reason == "cancelled":
             raise MaggError(messages.cancelled(ending.signum,
@@ -112,20 +121,20 @@ class Session(object):
                          self.settings.grace_period, {d.name: d.run for d in self.drivers})
         if not plan.inputs:
             raise MaggError(messages.nothing_to_measure(plan.skipped), reason="no-drivers")
-        return merge.merge_info(infos, self.settings.force_cancel, __version__), plan
+        return merge.merge_info(infos, self.settings.force_cancel, __version__,
+                                self.forced), plan
 
     def can_cancel(self, info, plan):
         """has_cancel of the measure round: a driver that will not measure never blocks it,
         nor one with magg.drivers.<name>.force_cancel (magg may stop it with SIGTERM)."""
-        forced = {d.name for d in self.drivers if d.force_cancel}
-        return merge.can_cancel([info["drivers"][name] for name in plan.inputs
-                                 if name not in forced], self.settings.force_cancel)
+        return merge.can_cancel({name: info["drivers"][name] for name in plan.inputs},
+                                self.settings.force_cancel, self.forced)
 
     # -- the commands: each takes the APP_ID and the request text (or None) ------
 
     def info(self, app_id, text=None):
         infos, _ = self.query([app_id] if app_id else [], None)
-        return merge.merge_info(infos, self.settings.force_cancel, __version__)
+        return merge.merge_info(infos, self.settings.force_cancel, __version__, self.forced)
 
     def describe(self, app_id, text=None):
         _, descs = self.query(None, app_id)
@@ -134,8 +143,8 @@ class Session(object):
     def plan(self, app_id, text):
         from app import health
         info, plan = self.prepare(app_id, text)
-        return health.plan_report(info, plan, self.can_cancel(info, plan),
-                                  self.settings.grace_period)
+        return health.plan_report(info, plan, self.settings.grace_period,
+                                  self.settings.force_cancel, self.forced, self.found.ignored)
 
     def measure(self, app_id, text):
         info, plan = self.prepare(app_id, text, heartbeats=True)
@@ -175,4 +184,4 @@ class Session(object):
         from app import health
         infos, descs = self.query([app_id], app_id, checked=False)
         return health.check_report(self.drivers, infos, descs,
-                                   self.settings.force_cancel, __version__)
+                                   self.settings.force_cancel, __version__, self.found)

@@ -11,13 +11,15 @@ FDS_PER_DRIVER = 3
 FDS_RESERVED = 3 + 32
 
 
-def ensure_fd_limit(drivers):
-    """Raise the soft RLIMIT_NOFILE toward the hard one when drivers need it.
+def ensure_fd_limit(runs, drivers=None):
+    """Raise the soft RLIMIT_NOFILE toward the hard one when a round needs it.
 
-    drivers: the number of driver runs in one round (--info and --describe
-    run together, so that round counts every driver twice).
+    runs: the number of driver runs in one round; drivers: how many distinct
+    drivers they are (--info and --describe run together, so that round has
+    two runs per driver). The error counts drivers, as the operator does.
     """
-    needed = drivers * FDS_PER_DRIVER + FDS_RESERVED
+    drivers = runs if drivers is None else drivers
+    needed = runs * FDS_PER_DRIVER + FDS_RESERVED
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY or soft >= needed:
         return
@@ -28,8 +30,9 @@ def ensure_fd_limit(drivers):
         target = soft
     if target < needed:
         raise MaggError(
-            "%d drivers need %d file descriptors but the limit is %d (hard "
+            "%d drivers%s need %d file descriptors but the limit is %d (hard "
             "limit %s); raise it (ulimit -n) or use fewer drivers"
-            % (drivers, needed, target,
-               "unlimited" if hard == resource.RLIM_INFINITY else hard),
+            % (drivers, "" if runs == drivers else
+               " (%d runs at once: each driver's --info and --describe together)" % runs,
+               needed, target, "unlimited" if hard == resource.RLIM_INFINITY else hard),
             reason="too-many-drivers")

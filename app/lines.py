@@ -6,6 +6,8 @@ as whole lines with the driver's name in front, and only a bounded tail of
 it is kept for error messages.
 """
 
+from app.printable import printable
+
 MAX_LINE = 16 * 1024 * 1024
 STDERR_TAIL = 64 * 1024
 # A stderr "line" this long is passed on in pieces: a driver that never
@@ -64,7 +66,9 @@ class StderrRelay(object):
     """
 
     def __init__(self, name, tail=STDERR_TAIL, limit=0):
-        self.prefix = ("[%s] " % name).encode("utf-8", "replace")
+        # The name is a file name: an ESC in it must not reach the terminal
+        # in front of every line, and an undecodable byte shows as \xNN.
+        self.prefix = ("[%s] " % printable(name)).encode("utf-8")
         self._partial = b""
         self._tail = b""
         self._tail_size = tail

@@ -21,7 +21,6 @@ import time
 from app import signals
 from app.events import (CanSpawn, Emit, KillGroup, Pause, Relay, Resume, Signal, Signalled,
                         Spawn, Tick)
-from app.fdlimit import ensure_fd_limit
 
 # Drivers started between two poll passes: short drivers finish and close
 # their pipes meanwhile, and every open descriptor slows the next exec.
@@ -43,9 +42,8 @@ class Loop(object):
         self.supervisor = None
         self.queue = collections.deque()
 
-    def run(self, supervisor, runs):
-        """Run one round to its end; runs: how many driver runs it has."""
-        ensure_fd_limit(runs)
+    def run(self, supervisor):
+        """Run one round to its end."""
         self.supervisor = supervisor
         poller = select.poll()
         poller.register(self.inbox.fd, select.POLLIN)

@@ -122,16 +122,23 @@ def check_round(outcomes, needs_status, what):
         raise failures_error(failures, outcomes, what)
 
 
-def merge_info(outcomes, force_cancel, version):
-    """The aggregate --info object; has_cancel only if every driver cancels."""
+def merge_info(outcomes, force_cancel, version, forced=()):
+    """The aggregate --info object; has_cancel only if every driver can be stopped."""
     drivers = {o.name: o.result for o in outcomes}
-    return {"status": "ok", "has_cancel": can_cancel(drivers.values(), force_cancel),
+    return {"status": "ok", "has_cancel": can_cancel(drivers, force_cancel, forced),
             "version": version, "drivers": drivers}
 
 
-def can_cancel(infos, force_cancel):
-    """True when every one of these --info objects says has_cancel: true, or forced."""
-    return bool(force_cancel or all(i.get("has_cancel") is True for i in infos))
+def can_cancel(infos, force_cancel, forced=()):
+    """True when every driver may be stopped as soon as another fails.
+
+    infos: {name: its --info object}. A driver may when its --info says
+    has_cancel: true, or when its name is in forced (it has
+    magg.drivers.<name>.force_cancel: it cannot cancel, but may be stopped);
+    every driver may when force_cancel (magg.force_cancel) is true.
+    """
+    return bool(force_cancel or all(info.get("has_cancel") is True or name in forced
+                                    for name, info in infos.items()))
 
 
 def merge_describe(outcomes):

@@ -9,6 +9,8 @@ import itertools
 import json
 import signal
 
+from app.printable import printable
+
 STDERR_IN_MESSAGE = 2048
 SHORT = 200
 
@@ -330,3 +332,39 @@ def check_failed(problems):
 
 def clash(metric, names):
     return "%s is described by %s" % (metric, " and ".join(names))
+
+
+# -- what is in measure.d, and who may change it ------------------------------
+
+def not_drivers(ignored):
+    """ignored: {file name: why}; names are file names, so made printable."""
+    return printable("executables in measure.d that are not drivers, so not run: %s; "
+                     "rename one to run it, or remove it" % ", ".join(
+                         "%s (%s)" % (name, why) for name, why in sorted(ignored.items())))
+
+
+def unsafe(path, why):
+    return printable("%s can be changed by someone other than magg's user and root: %s; "
+                     "they could run code as magg's user (--check reports it as a problem)"
+                     % (path, why))
+
+
+def unsafe_problem(why):
+    return "can be changed by someone other than magg's user and root: %s" % why
+
+
+# Cancel-capable drivers named in a warning, at most; the others are counted.
+NAMED_ABLE = 5
+
+
+def mixed_cancel(able, unable):
+    """able: drivers that can be stopped on a failure; unable: those that cannot."""
+    shown = ", ".join(able[:NAMED_ABLE]) + (
+        " and %d more" % (len(able) - NAMED_ABLE) if len(able) > NAMED_ABLE else "")
+    return ("cancel abilities differ: %s can cancel, %s cannot; when a driver fails (an "
+            "SLO abort, say), magg waits for %s to finish, and the agent's cancel reaches "
+            "magg as SIGKILL (magg's has_cancel is false); set %s to stop %s too "
+            "(SIGTERM, then SIGKILL of its process group)"
+            % (shown, ", ".join(unable), " and ".join(unable),
+               " and ".join("magg.drivers.%s.force_cancel: true" % n for n in unable),
+               "it" if len(unable) == 1 else "them"))

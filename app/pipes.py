@@ -70,7 +70,8 @@ class Pipes(object):
         try:
             pid, stdin_w, stdout_r, stderr_r = start_with_pipes(self.spawner, argv)
         except OSError as err:
-            return [NotStarted(run, err.strerror or str(err))]
+            from app.shebang import why_not_started     # only a failed start needs it
+            return [NotStarted(run, why_not_started(argv[0], err))]
         proc = self.procs[run] = self.by_pid[pid] = Proc(run, pid)
         self.watchdog.add(pid)
         if stdin:

@@ -3,17 +3,27 @@
 Each takes the command's final JSON object and returns text, so a table
 can only show what the machine-readable line says. On a pipe only that
 line is printed: scripts and the agent parse it, people read these.
+
+Every value a table shows went through printable(): names, versions,
+metrics, units and problems come from drivers and requests, and must not
+drive the operator's terminal.
 """
 
 import json
+
+from app.printable import printable
 
 GAP = "  "
 NONE = "-"
 
 
 def grid(headers, rows):
-    """Aligned columns under a rule; a cell may hold several lines."""
-    cells = [[str(cell).split("\n") for cell in row] for row in [headers] + rows]
+    """Aligned columns under a rule.
+
+    A cell is one value, or a list of values shown one per line; each value
+    is made printable first, so a newline inside one is shown, not obeyed.
+    """
+    cells = [[cell_lines(cell) for cell in row] for row in [headers] + rows]
     widths = [max(len(line) for row in cells for line in row[i])
               for i in range(len(headers))]
     out = []
@@ -24,6 +34,11 @@ def grid(headers, rows):
         if number == 0:
             out.append(GAP.join("-" * width for width in widths))
     return "\n".join(out) + "\n"
+
+
+def cell_lines(cell):
+    values = cell if isinstance(cell, (list, tuple)) else [cell]
+    return [printable(str(value)) for value in values] or [NONE]
 
 
 def yes_no(value):
@@ -41,11 +56,23 @@ def metric_lines(metrics):
         attrs = metrics[name]
         unit = attrs.get("unit") if isinstance(attrs, dict) else None
         lines.append("%s (%s)" % (name, unit) if unit else name)
-    return "\n".join(lines) or NONE
+    return lines or NONE
 
 
 def compact(obj):
     return json.dumps(obj, sort_keys=True, separators=(", ", ": "))
+
+
+def note(label, text):
+    """One line under a table: a label and a value from outside, made printable."""
+    return "%s: %s\n" % (label, printable(str(text)))
+
+
+def found_notes(report):
+    """The lines every report about measure.d ends with: ignored files, warnings."""
+    text = "".join(note("not a driver", "%s (%s)" % (name, why))
+                   for name, why in sorted(report.get("ignored", {}).items()))
+    return text + "".join(note("warning", w) for w in report.get("warnings", ()))
 
 
 def check_table(report):
@@ -60,12 +87,15 @@ def check_table(report):
     text = grid(["driver", "run", "version", "has_cancel", "--info", "--describe",
                  "metrics", "problem"], rows)
     for item in report["clashes"]:
-        text += "clash: %s is described by %s\n" % (item["metric"],
-                                                    " and ".join(item["drivers"]))
+        text += note("clash", "%s is described by %s" % (item["metric"],
+                                                         " and ".join(item["drivers"])))
+    for path, why in report.get("unsafe", {}).items():
+        text += note("unsafe", "%s: %s" % (path, why))
+    text += found_notes(report)
     if report["status"] == "ok":
         return text + ("healthy: every driver answered --info and --describe, "
                        "and no metric is described twice\n")
-    return text + "NOT healthy: %s\n" % report["message"]
+    return text + note("NOT healthy", report["message"])
 
 
 def plan_table(plan):
@@ -74,7 +104,7 @@ def plan_table(plan):
         data = dict(entry["input"])
         metrics = data.pop("metrics", None)
         rows.append((name, ["yes", yes_no(entry["has_cancel"]),
-                            "\n".join(metrics) if metrics else NONE,
+                            list(metrics) if metrics else NONE,
                             compact(data["control"])]))
     for name, why in plan["skipped"].items():
         rows.append((name, ["no: " + why, NONE, NONE, NONE]))
@@ -93,8 +123,8 @@ def plan_table(plan):
                        ("unused_userdata", "userdata named after a driver, not an "
                                            "override")):
         if plan.get(key):
-            text += "%s: %s\n" % (label, ", ".join(plan[key]))
-    return text
+            text += note(label, ", ".join(str(name) for name in plan[key]))
+    return text + found_notes(plan)
 
 
 def version_table(report):

@@ -1,8 +1,9 @@
 """--check and --version reports from the drivers' answers (no processes)."""
 
 from app.drivers import Driver
-from app.health import check_report, version_report
+from app.health import cancel_warnings, check_report, plan_report, version_report
 from app.merge import Outcome
+from app.plan import Plan
 
 
 def outcome(name, result, returncode=0, stderr=b""):
@@ -92,3 +93,62 @@ def test_version_report_names_a_driver_that_cannot_answer_and_still_succeeds():
 def test_version_report_without_drivers_is_maggs_own_version():
     assert version_report([], "9.9") == {"status": "ok", "version": "9.9", "drivers": {},
                                          "problems": {}}
+
+
+# -- cancel abilities: a warning, not a problem ----------------------------------
+
+def forced(*names, **modes):
+    return [d._replace(force_cancel=True) if d.name in names else d
+            for d in drivers("prom", "vegeta", **modes)]
+
+
+def mixed():
+    return [info("prom", has_cancel=True), info("vegeta", has_cancel=False)], \
+        [desc("prom", {}), desc("vegeta", {})]
+
+
+def test_mixed_cancel_abilities_warn_naming_the_key_without_failing_the_check():
+    r = report(drivers("prom", "vegeta"), *mixed())
+    assert r["status"] == "ok" and r["has_cancel"] is False
+    [warning] = r["warnings"]
+    assert "prom can cancel, vegeta cannot" in warning
+    assert "magg.drivers.vegeta.force_cancel: true" in warning and "SIGKILL" in warning
+
+
+def test_per_driver_force_cancel_covers_the_driver_and_makes_has_cancel_true():
+    r = report(forced("vegeta"), *mixed())
+    assert r["warnings"] == [] and r["has_cancel"] is True
+    assert report(forced("prom"), *mixed())["warnings"]       # the wrong driver forced
+
+
+def test_global_force_cancel_covers_every_driver():
+    r = report(drivers("prom", "vegeta"), *mixed(), force_cancel=True)
+    assert r["warnings"] == [] and r["has_cancel"] is True
+
+
+def test_drivers_that_all_cannot_cancel_do_not_differ():
+    infos = [info("prom", has_cancel=False), info("vegeta", has_cancel=False)]
+    assert report(drivers("prom", "vegeta"), infos, mixed()[1])["warnings"] == []
+
+
+def test_cancel_warning_counts_what_names_it_cannot_fit():
+    able = {"d%02d" % i: {"has_cancel": True} for i in range(12)}
+    able["hey"] = {"has_cancel": False}
+    [warning] = cancel_warnings(able, False, set())
+    assert "d00, d01, d02, d03, d04 and 7 more can cancel, hey cannot" in warning
+
+
+def plan_of(inputs):
+    return Plan(inputs={n: {"control": {}} for n in inputs}, skipped={}, unowned=[],
+                unknown_overrides=[], unused_userdata=[], seconds={}, longest=0,
+                limit=None)
+
+
+def test_plan_counts_only_the_drivers_that_would_measure():
+    merged = {"drivers": {"prom": {"has_cancel": True}, "vegeta": {"has_cancel": False}}}
+    alone = plan_report(merged, plan_of(["prom"]), 0, False)
+    assert alone["warnings"] == [] and alone["has_cancel"] is True
+    both = plan_report(merged, plan_of(["prom", "vegeta"]), 0, False)
+    assert both["has_cancel"] is False and "vegeta cannot" in both["warnings"][0]
+    covered = plan_report(merged, plan_of(["prom", "vegeta"]), 0, False, {"vegeta"})
+    assert covered["warnings"] == [] and covered["has_cancel"] is True

@@ -1,5 +1,7 @@
 """Driver byte streams -> lines: stdout splitting and the stderr relay."""
 
+import os
+
 import pytest
 
 from app.lines import LineSplitter, LineTooLong, StderrRelay
@@ -103,3 +105,13 @@ def test_stderr_limit_zero_passes_everything_on():
     data = b"x" * 100000 + b"\n"
     assert relay.feed(data).count(b"x") == 100000
     assert relay.hidden == 0
+
+
+def test_stderr_prefix_shows_control_characters_of_the_name_escaped():
+    relay = StderrRelay("prom\x1b]0;owned\x07")
+    assert relay.feed(b"one\n") == b"[prom\\x1b]0;owned\\x07] one\n"
+
+
+def test_stderr_prefix_shows_an_undecodable_byte_of_the_file_name_as_that_byte():
+    relay = StderrRelay(os.fsdecode(b"prom\xff"))
+    assert relay.feed(b"one\n") == b"[prom\\xff] one\n"

@@ -253,9 +253,9 @@ def test_two_drivers_with_the_winning_status_give_the_first_ones_reason_by_name(
 
 
 def test_can_cancel_counts_only_the_info_objects_it_is_given():
-    assert can_cancel([{"has_cancel": True}], False) is True
-    assert can_cancel([{"has_cancel": True}, {"has_cancel": False}], False) is False
-    assert can_cancel([{"has_cancel": False}], True) is True
+    assert can_cancel({"a": {"has_cancel": True}}, False) is True
+    assert can_cancel({"a": {"has_cancel": True}, "b": {"has_cancel": False}}, False) is False
+    assert can_cancel({"a": {"has_cancel": False}}, True) is True
 
 
 @pytest.mark.parametrize("status", [42, {"nested": "object"}, ["x"], "x" * 10000, ""])
@@ -299,3 +299,9 @@ def test_metric_described_twice_does_not_name_a_driver_outside_the_clash():
     with pytest.raises(MaggError) as err:
         merge_describe(outcomes)
     assert "latency" in err.value.message and "exec" not in err.value.message
+
+
+def test_can_cancel_counts_a_driver_with_its_own_force_cancel_as_able_to_stop():
+    infos = {"prom": {"has_cancel": True}, "vegeta": {"has_cancel": False}}
+    assert can_cancel(infos, False, forced={"vegeta"}) is True
+    assert can_cancel(infos, False, forced={"prom"}) is False

@@ -8,8 +8,6 @@ import json
 import signal
 import time
 
-import pytest
-
 from aggregator import reports
 from fakedriver import write_script
 
@@ -80,7 +78,6 @@ def test_without_the_key_magg_waits_and_its_progress_says_for_whom(
     assert "finished" not in said
 
 
-@pytest.mark.skip(reason="lands with --info has_cancel counting per-driver force_cancel")
 def test_a_forced_driver_without_cancel_still_gets_sigterm_on_the_agents_cancel(
         tmp_path, servo, measure_d, magg):
     (servo / "config.yaml").write_text("magg:\n  drivers:\n    hey: {force_cancel: true}\n")

@@ -182,3 +182,69 @@ def test_on_a_pipe_plan_check_and_version_print_only_the_json_line(
         run = magg.call(servo, args, stdin=stdin)
         assert run.ok, run
         assert len(run.stdout) == 1, (args, run.stdout)
+
+
+# -- text that cannot drive a terminal ----------------------------------------------
+
+EVIL_NAME = "prom\x1b]0;owned\x07"
+TERMINAL_CONTROLS = ("\x1b", "\x07", "\x9b", "\r")
+
+
+def hostile(measure_d):
+    """A driver whose name, version, metric, unit and stderr carry terminal controls."""
+    write_driver(measure_d, EVIL_NAME, describe={"cpu\x1b[2J": {"unit": "ms\x07"}},
+                 info={"has_cancel": True, "version": "1.0\x1b[31m"},
+                 info_stderr="\x1b]0;log\x07 noisy\n")
+    write_driver(measure_d, "broken", describe_exit=1,
+                 describe_stderr="\x1b[2Jboom\x9b\n")
+
+
+def test_check_table_shows_control_characters_escaped_and_the_json_exact(
+        servo, measure_d, magg):
+    hostile(measure_d)
+    code, out = on_terminal(magg, servo, ["--check", "app1"])
+    assert code == 1, out
+    assert not any(c in out for c in TERMINAL_CONTROLS), repr(out)
+    assert "prom\\x1b]0;owned\\x07" in out and "1.0\\x1b[31m" in out
+    assert "cpu\\x1b[2J (ms\\x07)" in out and "\\x1b[2Jboom\\x9b" in out
+    final = json.loads(out.strip().split("\n")[-1])
+    assert final["drivers"][EVIL_NAME]["version"] == "1.0\x1b[31m"
+    assert final["drivers"][EVIL_NAME]["metrics"] == {"cpu\x1b[2J": {"unit": "ms\x07"}}
+
+
+def test_plan_table_shows_the_requests_metric_names_escaped(servo, measure_d, magg):
+    hostile(measure_d)
+    os.remove(str(measure_d / "broken"))
+    request = {"metrics": ["cpu\x1b[2J", "gone\x1b]0;x\x07"]}
+    code, out = on_terminal(magg, servo, ["--plan", "app1"], json.dumps(request).encode())
+    assert code == 0, out
+    assert not any(c in out for c in TERMINAL_CONTROLS), repr(out)
+    assert "metrics no driver describes: gone\\x1b]0;x\\x07" in out
+    assert json.loads(out.strip().split("\n")[-1])["unowned_metrics"] == ["gone\x1b]0;x\x07"]
+
+
+def test_version_table_shows_versions_escaped(servo, measure_d, magg):
+    hostile(measure_d)
+    code, out = on_terminal(magg, servo, ["--version"])
+    assert code == 0, out
+    assert not any(c in out for c in TERMINAL_CONTROLS), repr(out)
+    assert "1.0\\x1b[31m" in out
+
+
+def test_stderr_prefix_shows_the_drivers_name_escaped(servo, measure_d, magg):
+    hostile(measure_d)
+    run = magg.info(servo)
+    assert run.ok, run
+    assert "[prom\\x1b]0;owned\\x07] " in run.stderr
+    assert EVIL_NAME not in run.stderr
+
+
+def test_an_undecodable_file_name_is_shown_by_its_bytes_and_still_runs(
+        servo, measure_d, magg):
+    name = os.fsdecode(b"prom\xff")
+    write_driver(measure_d, name, describe={"cpu": {}}, stderr="hello\n")
+    run = magg.measure(servo, {"metrics": ["cpu"]})
+    assert run.ok and run.result["metrics"] == {"cpu": {"value": 1.0}}, run
+    assert "[prom\\xff] hello" in run.stderr
+    code, out = on_terminal(magg, servo, ["--version"])
+    assert code == 0 and "prom\\xff" in out, out

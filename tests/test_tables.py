@@ -16,12 +16,21 @@ def test_grid_aligns_columns_under_a_rule():
 
 
 def test_grid_cell_with_several_lines_makes_the_row_taller():
-    out = lines(grid(["d", "metrics", "x"], [["p", "cpu\nmem", "ok"], ["q", "-", "ok"]]))
+    out = lines(grid(["d", "metrics", "x"], [["p", ["cpu", "mem"], "ok"], ["q", "-", "ok"]]))
     assert out == ["d  metrics  x",
                    "-  -------  --",
                    "p  cpu      ok",
                    "   mem",
                    "q  -        ok"]
+
+
+def test_grid_shows_control_characters_and_newlines_in_a_value_escaped():
+    out = lines(grid(["name", "v"], [["a\x1b]0;x\x07", "1\n2"], ["b", ["c\rd", "\x9b2J"]]]))
+    assert out == ["name           v",
+                   "-------------  ------",
+                   "a\\x1b]0;x\\x07  1\\n2",
+                   "b              c\\rd",
+                   "               \\x9b2J"]
 
 
 def check_report(status="ok", problem=None, clashes=()):
@@ -110,3 +119,21 @@ def test_version_table_puts_magg_first_and_names_a_driver_that_cannot_answer():
     assert out[2].split() == ["magg", "0.1.0"]
     assert out[3].split() == ["prom", "0.3.0"]
     assert out[4].startswith("bad") and "cannot answer: --info: failed: exit code 1" in out[4]
+
+
+def test_check_table_lists_ignored_files_unsafe_files_and_warnings_under_the_grid():
+    report = dict(check_report("failed", "x"), ignored={"prom~\x1b[2J": "an editor's backup"},
+                  unsafe={"measure.d": "writable by every user (mode 0777)"},
+                  warnings=["cancel abilities differ"])
+    text = check_table(report)
+    assert "not a driver: prom~\\x1b[2J (an editor's backup)" in text
+    assert "unsafe: measure.d: writable by every user (mode 0777)" in text
+    assert "warning: cancel abilities differ" in text
+    assert lines(text)[-1].startswith("NOT healthy")
+
+
+def test_plan_table_lists_ignored_files_and_warnings():
+    text = plan_table(dict(plan_result(), ignored={"prom.bak": "a backup"},
+                           warnings=["cancel abilities differ"]))
+    assert "not a driver: prom.bak (a backup)" in text
+    assert "warning: cancel abilities differ" in text
