@@ -68,7 +68,7 @@ class Session(object):
         """
         if self.loop is None:
             spawner = Spawner()
-            self.watchdog = Watchdog(spawner)
+            self.watchdog = Watchdog(spawner, self.settings.cleanup_grace_period)
             self.loop = Loop(self.inbox, self.watchdog, spawner, self.std, self.clock)
         if stop_on_failure is None:
             stop_on_failure = self.settings.force_cancel

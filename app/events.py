@@ -50,7 +50,7 @@ StderrBacklog = message("StderrBacklog", "full")  # magg's stderr unread
 
 # -- actions: supervisor -> loop -----------------------------------------------
 
-Spawn = message("Spawn", "driver argv stdin")
+Spawn = message("Spawn", "driver argv stdin has_cancel")   # has_cancel: for the watchdog
 Signal = message("Signal", "driver signum")
 KillGroup = message("KillGroup", "driver")   # SIGKILL, group and leader
 Emit = message("Emit", "line")       # a progress line (a dict) for stdout

@@ -152,7 +152,7 @@ class Loop(object):
             self.dispatch(NotStarted(action.driver, err.strerror or str(err)))
             return
         proc = self.procs[action.driver] = self.by_pid[pid] = Proc(action.driver, pid)
-        self.watchdog.add(pid)
+        self.watchdog.add(pid, action.has_cancel)
         if action.stdin:
             self.watch(proc, stdin_w, Stream(action.driver, "stdin",
                                              memoryview(action.stdin)), POLL_OUT)

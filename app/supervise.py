@@ -141,7 +141,7 @@ class Supervisor(object):
         if self.waiting and self.ending is None:
             driver = self.waiting.popleft()
             job = self.children[driver].job
-            self._actions.append(Spawn(driver, job.argv, job.stdin))
+            self._actions.append(Spawn(driver, job.argv, job.stdin, job.has_cancel))
 
     def _started(self, event, now):
         self.children[event.driver].started = True
