@@ -22,8 +22,11 @@ import signal
 import subprocess
 import sys
 import time
+from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.spawn import Spawner
 from app.watchdog import NAME, Watchdog, centiseconds
@@ -333,6 +336,13 @@ def signalled_after(proc, path):
 def test_the_grace_is_whole_centiseconds_rounded_up():
     assert [centiseconds(s) for s in (0, 0.3, 1, 1.001, 300, 1e12)] == \
         [0, 30, 100, 101, 30000, 10 ** 14]
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(st.floats(min_value=0, max_value=1e12))
+def test_the_grace_in_centiseconds_is_never_early_and_less_than_one_late(seconds):
+    exact = Fraction(seconds) * 100
+    assert exact - Fraction(1, 100) <= centiseconds(seconds) < exact + 1
 
 
 def test_end_leaves_every_group_alone(alone):
