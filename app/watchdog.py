@@ -27,8 +27,9 @@ NAME = "magg-watchdog"      # its $0: what ps shows after the script
 #
 # Messages cost O(1) each: a group's kind is the variable magg_how_PGID, and
 # every group ever added is on a list linked through magg_next_PGID (a pid
-# added again after del is already on it). dash reads a pipe a byte at a
-# time, so lines stay short.
+# added again after del is already on it). dash reads its stdin a byte at
+# a time: about 10 us a message here, 3000 adds and dels in a 1000-driver
+# measurement, while magg goes on.
 #
 # Time: /proc/uptime (Linux) is read by the builtin `read`, no fork; without
 # it, the naps are added up, which can only make the final SIGKILL late,
@@ -43,6 +44,7 @@ NAME = "magg-watchdog"      # its $0: what ps shows after the script
 # in /proc/PID/stat) has exited. Without /proc the grace still ends the wait.
 _SCRIPT = r"""
 IFS=' ' grace=$1 last= whole= t=0 slept=0
+# what magg says, until it says end or is gone
 while read -r cmd pg how; do
   case $cmd in
     end) exit 0 ;;
@@ -85,6 +87,7 @@ leader_exited() {
   return 1
 }
 
+# magg is gone: the agent's cancel to each group it did not forget
 waiting= pg=$last
 while [ -n "$pg" ]; do
   eval "how=\${magg_how_$pg-} next=\$magg_next_$pg"
@@ -100,6 +103,7 @@ while [ -n "$pg" ]; do
 done
 [ -n "$waiting" ] || exit 0
 
+# the grace: each SIGUSR1 driver's group is killed once it has exited, or at the end
 clock
 deadline=$((t + grace + 1)) nap=1
 while [ "$t" -lt "$deadline" ]; do
