@@ -58,7 +58,7 @@ class Session(object):
         """(outcomes in job order, Ending or None) of one round; raises on cancel."""
         if self.loop is None:
             spawner = Spawner()
-            self.watchdog = Watchdog(spawner)
+            self.watchdog = Watchdog(spawner, self.settings.cleanup_grace_period)
             self.loop = Loop(self.inbox, Pipes(spawner, self.watchdog), self.std, self.clock,
                              self.trace)
         if stop_on_failure is None:

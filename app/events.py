@@ -29,7 +29,7 @@ EVENTS = (CanSpawn, Started, NotStarted, Output, Closed, Exited, Signalled, Tick
 
 # -- actions: supervisor -> loop -----------------------------------------------
 
-Spawn = record("Spawn", "run argv stdin")
+Spawn = record("Spawn", "run argv stdin has_cancel")   # has_cancel: for the watchdog
 Signal = record("Signal", "run signum")
 KillGroup = record("KillGroup", "run")     # SIGKILL, group and leader
 Emit = record("Emit", "line")       # a progress line (a dict) for stdout

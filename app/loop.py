@@ -131,7 +131,7 @@ class Loop(object):
     # -- actions: each returns the events it caused ---------------------------
 
     def spawn(self, action):
-        return self.pipes.spawn(action.run, action.argv, action.stdin)
+        return self.pipes.spawn(action.run, action.argv, action.stdin, action.has_cancel)
 
     def send_signal(self, action):
         self.pipes.signal(action.run, action.signum)

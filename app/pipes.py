@@ -65,15 +65,18 @@ class Pipes(object):
         """Tell the watchdog about the drivers started and reaped since last time."""
         self.watchdog.flush()
 
-    def spawn(self, run, argv, stdin):
-        """Start a run with three fresh pipes: [Started] or [NotStarted]."""
+    def spawn(self, run, argv, stdin, has_cancel):
+        """Start a run with three fresh pipes: [Started] or [NotStarted].
+
+        has_cancel: what the watchdog sends it if magg dies (SIGUSR1, else SIGKILL).
+        """
         try:
             pid, stdin_w, stdout_r, stderr_r = start_with_pipes(self.spawner, argv)
         except OSError as err:
             from app.shebang import why_not_started     # only a failed start needs it
             return [NotStarted(run, why_not_started(argv[0], err))]
         proc = self.procs[run] = self.by_pid[pid] = Proc(run, pid)
-        self.watchdog.add(pid)
+        self.watchdog.add(pid, has_cancel)
         if stdin:
             self._watch(proc, stdin_w, Stream(run, "stdin", POLL_OUT, memoryview(stdin)))
         else:

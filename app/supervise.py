@@ -112,7 +112,7 @@ class Supervisor(object):
         if self.wants_to_start:
             run = self.waiting.popleft()
             job = self.children[run].job
-            self._actions.append(Spawn(run, job.argv, job.stdin))
+            self._actions.append(Spawn(run, job.argv, job.stdin, job.has_cancel))
 
     def _started(self, event, now):
         self._move(event.run, "start", now)

@@ -76,8 +76,15 @@ def test_every_driver_is_spawned_with_its_argv_and_input():
     spawned = []
     while sup.wants_to_start:
         spawned += sup.handle(CanSpawn(), 0.0)
-    assert spawned == [Spawn(0, ["./measure.d/a", "app1"], b"{}"),
-                       Spawn(1, ["./measure.d/b", "app1"], b"{}")]
+    assert spawned == [Spawn(0, ["./measure.d/a", "app1"], b"{}", True),
+                       Spawn(1, ["./measure.d/b", "app1"], b"{}", True)]
+
+
+def test_a_spawn_says_whether_the_driver_can_cancel_so_the_watchdog_knows():
+    sup = Supervisor(Round([job("exec"), job("hey", has_cancel=False)], None, False, True),
+                     Settings())
+    spawned = sup.handle(CanSpawn(), 0.0) + sup.handle(CanSpawn(), 0.0)
+    assert [s.has_cancel for s in spawned] == [True, False]
 
 
 def test_a_driver_that_cannot_start_stops_the_round_before_later_drivers_start():

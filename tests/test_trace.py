@@ -41,7 +41,7 @@ SAMPLES = {
     "Output": (2, "stdout", b"\x00\xff{\"progress\": 5}\n"), "Closed": (0, "stderr"),
     "Exited": (3, -9), "Signalled": (10,), "Tick": (), "ReaderIdle": (),
     "ReaderGone": ("stdout",), "StderrPending": (262144,),
-    "Spawn": (0, ["measure.d/a", "app1"], b'{"control": {}}'), "Signal": (1, 15),
+    "Spawn": (0, ["measure.d/a", "app1"], b'{"control": {}}', True), "Signal": (1, 15),
     "KillGroup": (1,), "Emit": ({"progress": 5.5, "message": "a: \u00e9"},),
     "Relay": (b"[a] \xc3\xa9\n",), "Pause": (4,), "Resume": (4,),
 }
