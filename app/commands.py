@@ -30,6 +30,7 @@ class Session(object):
     def __init__(self, settings, drivers, inbox, std, clock=time.monotonic, found=None,
                  trace=None):
         self.settings = settings
+        self.reaper = False     # magg is a child subreaper (measure only)
         self.clock = clock
         self.trace = trace
         self.drivers = drivers
@@ -59,8 +60,8 @@ class Session(object):
         if self.loop is None:
             spawner = Spawner()
             self.watchdog = Watchdog(spawner, self.settings.cleanup_grace_period)
-            self.loop = Loop(self.inbox, Pipes(spawner, self.watchdog), self.std, self.clock,
-                             self.trace)
+            self.loop = Loop(self.inbox, Pipes(spawner, self.watchdog, self.reaper),
+                             self.std, self.clock, self.trace)
         if stop_on_failure is None:
             stop_on_failure = self.settings.force_cancel
         ensure_fd_limit(len(jobs), len({job.name for job in jobs}))
@@ -147,6 +148,8 @@ class Session(object):
                                   self.settings.force_cancel, self.forced, self.found.ignored)
 
     def measure(self, app_id, text):
+        from app.subreaper import become_subreaper
+        self.reaper = become_subreaper()    # daemons of drivers come back to magg
         info, plan = self.prepare(app_id, text, heartbeats=True)
         if plan.unowned:
             self.warn(messages.unowned_metrics(plan.unowned))

@@ -23,9 +23,11 @@ Tick = record("Tick", "")           # the supervisor's wake_at has come
 ReaderIdle = record("ReaderIdle", "")   # the agent read every line written
 ReaderGone = record("ReaderGone", "stream")   # magg's stdout or stderr
 StderrPending = record("StderrPending", "size")  # bytes of magg's stderr not yet written
+Orphans = record("Orphans", "pids")     # children of magg that are no run's, new this round
+Reaped = record("Reaped", "pid")        # a child that is no run's was reaped
 
 EVENTS = (CanSpawn, Started, NotStarted, Output, Closed, Exited, Signalled, Tick,
-          ReaderIdle, ReaderGone, StderrPending)
+          ReaderIdle, ReaderGone, StderrPending, Orphans, Reaped)
 
 # -- actions: supervisor -> loop -----------------------------------------------
 
@@ -36,5 +38,9 @@ Emit = record("Emit", "line")       # a progress line (a dict) for stdout
 Relay = record("Relay", "data")     # bytes for stderr
 Pause = record("Pause", "run")      # stop reading its stderr for now
 Resume = record("Resume", "run")    # read its stderr again
+FindOrphans = record("FindOrphans", "")     # answered by Orphans
+SignalOrphan = record("SignalOrphan", "pid signum")   # its group, when it leads one
+KillOrphan = record("KillOrphan", "pid")    # SIGKILL, its group when it led one
 
-ACTIONS = (Spawn, Signal, KillGroup, Emit, Relay, Pause, Resume)
+ACTIONS = (Spawn, Signal, KillGroup, Emit, Relay, Pause, Resume, FindOrphans,
+           SignalOrphan, KillOrphan)

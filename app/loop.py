@@ -19,8 +19,8 @@ import select
 import time
 
 from app import signals
-from app.events import (CanSpawn, Emit, KillGroup, Pause, Relay, Resume, Signal, Signalled,
-                        Spawn, Tick)
+from app.events import (CanSpawn, Emit, FindOrphans, KillGroup, KillOrphan, Pause, Relay,
+                        Resume, Signal, SignalOrphan, Signalled, Spawn, Tick)
 
 # Drivers started between two poll passes: short drivers finish and close
 # their pipes meanwhile, and every open descriptor slows the next exec.
@@ -157,5 +157,18 @@ class Loop(object):
         self.pipes.pause(action.run, False)
         return ()
 
+    def find_orphans(self, action):
+        return self.pipes.find_orphans()
+
+    def signal_orphan(self, action):
+        self.pipes.signal_orphan(action.pid, action.signum)
+        return ()
+
+    def kill_orphan(self, action):
+        self.pipes.kill_orphan(action.pid)
+        return ()
+
     ACTIONS = {Spawn: spawn, Signal: send_signal, KillGroup: kill_group,
-               Emit: emit_line, Relay: relay_bytes, Pause: pause, Resume: resume}
+               Emit: emit_line, Relay: relay_bytes, Pause: pause, Resume: resume,
+               FindOrphans: find_orphans, SignalOrphan: signal_orphan,
+               KillOrphan: kill_orphan}

@@ -13,8 +13,8 @@ import os
 import select
 import signal
 
-from app import signals
-from app.events import Closed, Exited, NotStarted, Output, Started
+from app import signals, subreaper
+from app.events import Closed, Exited, NotStarted, Orphans, Output, Reaped, Started
 from app.spawn import start_with_pipes
 
 READ_SIZE = 65536
@@ -50,16 +50,40 @@ class Proc(object):
 class Pipes(object):
     """Every driver run's pipes and process, for one round at a time."""
 
-    def __init__(self, spawner, watchdog):
+    def __init__(self, spawner, watchdog, reaper=False):
         self.spawner = spawner
         self.watchdog = watchdog
+        self.reaper = reaper        # magg is a child subreaper: orphans come to it
         self.poller = None
         self.streams = {}
         self.procs = {}
         self.by_pid = {}
+        self.kept = set()           # children from before this round: not its orphans
+        self.orphan_groups = set()  # orphans signalled as the leaders of their groups
 
     def open_round(self, poller):
         self.poller = poller
+        if self.reaper:
+            self.kept = subreaper.children() - {self.watchdog.pid}
+
+    def find_orphans(self):
+        """[Orphans]: magg's children that are no run's, the watchdog's or an earlier round's."""
+        if not self.reaper:
+            return [Orphans([])]
+        found = subreaper.children() - set(self.by_pid) - self.kept - {self.watchdog.pid}
+        return [Orphans(sorted(found))]
+
+    def signal_orphan(self, pid, signum):
+        if subreaper.leads_own_group(pid):
+            self.orphan_groups.add(pid)
+            signals.send_group(pid, signum)
+        else:
+            signals.send(pid, signum)
+
+    def kill_orphan(self, pid):
+        if pid in self.orphan_groups:
+            signals.kill_group(pid)
+        signals.send(pid, signal.SIGKILL)
 
     def flush(self):
         """Tell the watchdog about the drivers started and reaped since last time."""
@@ -124,7 +148,7 @@ class Pipes(object):
         """A child is gone: what it left in its pipes first, then its exit."""
         proc = self.by_pid.pop(pid, None)
         if proc is None:
-            return []
+            return [] if pid == self.watchdog.pid else [Reaped(pid)]
         proc.reaped = True
         events = []
         for fd in sorted(proc.fds):

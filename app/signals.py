@@ -66,6 +66,13 @@ def send(pid, signum):
         pass
 
 
+def send_group(pgid, signum):
+    try:
+        os.killpg(pgid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def kill_group(pgid):
     """SIGKILL to a driver's whole process group: its children die with it."""
     try:

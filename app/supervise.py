@@ -10,7 +10,8 @@ clock, and a recorded trace replays exactly. The rules:
 - a failure stops the others when the round allows it;
 - the deadline, or a signal to magg, stops every driver; a second signal
   hurries the stop; a driver silent for io_limit seconds is hung, and stopped;
-- every stop is the one sequence in stopping.py;
+- every stop is the one sequence in stopping.py, and a stopped round stops
+  the orphans that came to magg too (orphans.py);
 - progress lines and heartbeats come from pacing.py, paced by the agent;
 - when the agent stops reading magg's stdout, every driver is stopped;
 - driver stderr follows stderr.py: passed on, paused while magg's own
@@ -21,10 +22,12 @@ import collections
 
 from app import messages
 from app.child import RUNNING, STOPPED, STOPPING, WAITING, Child
-from app.events import (CanSpawn, Closed, Emit, Exited, NotStarted, Output, ReaderGone,
-                        ReaderIdle, Signalled, Spawn, Started, StderrPending, Tick)
+from app.events import (CanSpawn, Closed, Emit, Exited, NotStarted, Orphans, Output,
+                        ReaderGone, ReaderIdle, Reaped, Signalled, Spawn, Started,
+                        StderrPending, Tick)
 from app.heapmap import HeapMap
 from app.merge import Failure, driver_failure
+from app.orphans import OrphanStops
 from app.progress import as_number
 from app.records import record
 from app.stderr import StderrRoute
@@ -66,6 +69,7 @@ class Supervisor(object):
         self.waiting = collections.deque(range(len(self.children)))
         self.live = len(self.children)      # runs not in a final state
         self.stops = StopSequence(settings.cleanup_grace_period)
+        self.orphans = OrphanStops(settings.cleanup_grace_period)
         self.silence = HeapMap()            # run -> when it counts as hung
         self.reporter = reporter
         self.stderr = StderrRoute()
@@ -76,7 +80,7 @@ class Supervisor(object):
 
     @property
     def done(self):
-        return not self.live
+        return not self.live and not self.orphans.busy
 
     @property
     def running(self):
@@ -91,7 +95,7 @@ class Supervisor(object):
     def wake_at(self):
         """When the supervisor next needs the clock, whatever else happens."""
         hung = self.silence.first()
-        times = [self.stops.wake_at, hung and hung[0],
+        times = [self.stops.wake_at, self.orphans.wake_at, hung and hung[0],
                  self.reporter.wake_at if self.reporter else None,
                  self.round.deadline if self.ending is None else None]
         times = [t for t in times if t is not None]
@@ -146,11 +150,13 @@ class Supervisor(object):
         if child.state == STOPPING:
             self._actions += self.stops.exited(event.run)
         self._move(event.run, "exit", now)
+        self._actions += self.orphans.look()
 
     def _signalled(self, event, now):
         if self.signalled:      # asked twice: no more grace
             self._actions += self.stops.hurry(
                 [run for run, c in enumerate(self.children) if c.state == STOPPING])
+            self._actions += self.orphans.hurry()
         self.signalled = True
         self._stop_all(Ending("cancelled", event.signum, []), now)
 
@@ -167,6 +173,12 @@ class Supervisor(object):
     def _stderr_pending(self, event, now):
         self._actions += self.stderr.pending(event.size, self.children)
 
+    def _orphans(self, event, now):
+        self._actions += self.orphans.found(event.pids, now)
+
+    def _reaped(self, event, now):
+        self._actions += self.orphans.reaped(event.pid)
+
     def _tick(self, event, now):
         deadline = self.round.deadline
         if self.ending is None and deadline is not None and now >= deadline:
@@ -178,14 +190,15 @@ class Supervisor(object):
                 child.fail(messages.hung(self.settings.io_limit))
                 self._stop(run, now)     # even when cancel is not allowed
                 self._failed(run, found_failure(child), now)
-        self._actions += self.stops.due(now)
+        self._actions += self.stops.due(now) + self.orphans.due(now)
         if self.reporter is not None:
             self._emit(self.reporter.due(now, self.running, len(self.children)))
 
     _HANDLERS = {CanSpawn: _can_spawn, Started: _started, NotStarted: _not_started,
                  Output: _output, Closed: _closed, Exited: _exited,
                  Signalled: _signalled, Tick: _tick, ReaderIdle: _reader_idle,
-                 ReaderGone: _reader_gone, StderrPending: _stderr_pending}
+                 ReaderGone: _reader_gone, StderrPending: _stderr_pending,
+                 Orphans: _orphans, Reaped: _reaped}
 
     # -- rules --------------------------------------------------------------
 
@@ -250,6 +263,7 @@ class Supervisor(object):
         self.ending = ending
         for run in range(len(self.children)):
             self._stop(run, now)
+        self._actions += self.orphans.begin()
         while self.waiting:         # never started: stopped before its turn
             self._move(self.waiting.popleft(), "stop", now)
 

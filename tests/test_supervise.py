@@ -9,9 +9,10 @@ import signal
 import pytest
 
 from app.config import HEARTBEAT, io_timeout
-from app.events import (CanSpawn, Closed, Emit, Exited, KillGroup, NotStarted, Output,
-                        Pause, ReaderGone, ReaderIdle, Relay, Resume, Signal, Signalled,
-                        Spawn, Started, StderrPending, Tick)
+from app.events import (CanSpawn, Closed, Emit, Exited, FindOrphans, KillGroup, KillOrphan,
+                        NotStarted, Orphans, Output, Pause, ReaderGone, ReaderIdle, Reaped,
+                        Relay, Resume, Signal, SignalOrphan, Signalled, Spawn, Started,
+                        StderrPending, Tick)
 from app.pacing import Pacer, Reporter
 from app.stderr import BACKLOG_HIGH, BACKLOG_LOW
 from app.supervise import Job, Round, Supervisor
@@ -90,7 +91,7 @@ def test_a_spawn_says_whether_the_driver_can_cancel_so_the_watchdog_knows():
 def test_a_driver_that_cannot_start_stops_the_round_before_later_drivers_start():
     sup = Supervisor(Round([job("a"), job("b"), job("c")], None, True, True), Settings())
     (spawn,) = sup.handle(CanSpawn(), 0.0)
-    assert sup.handle(NotStarted(spawn.run, "Permission denied"), 0.0) == []
+    assert sup.handle(NotStarted(spawn.run, "Permission denied"), 0.0) == [FindOrphans()]
     assert not sup.wants_to_start
     assert sup.done
     a, b, c = sup.outcomes()
@@ -100,7 +101,8 @@ def test_a_driver_that_cannot_start_stops_the_round_before_later_drivers_start()
 
 def test_a_signal_before_any_driver_started_starts_none():
     sup = Supervisor(Round([job("a")], None, True, True), Settings())
-    assert sup.handle(Signalled(signal.SIGTERM), 0.0) == []
+    assert sup.handle(Signalled(signal.SIGTERM), 0.0) == [FindOrphans()]
+    assert sup.handle(Orphans([]), 0.0) == []
     assert not sup.wants_to_start and sup.done
     assert sup.ending.reason == "cancelled"
 
@@ -522,3 +524,41 @@ def test_while_magg_waits_after_a_failure_every_line_says_who_failed_and_who_is_
         {"progress": 0, "message": "newrelic failed (aborted: slo-violation); waiting for "
                                    "hey to finish (hey cannot cancel)"}]
     assert not sup.done and sup.ending is None
+
+
+# -- orphans: daemons a driver left, re-parented to magg ---------------------------------
+
+def test_a_stopped_round_stops_every_orphan_that_came_to_magg_and_waits_to_reap_it():
+    sup = supervisor(cleanup_grace_period=10.0)
+    assert FindOrphans() in sup.handle(Signalled(signal.SIGUSR1), 1.0)
+    assert sup.handle(Orphans([700, 701]), 1.0) == [SignalOrphan(700, signal.SIGTERM),
+                                                   SignalOrphan(701, signal.SIGTERM)]
+    finish(sup, 0, None, returncode=3, now=2.0)
+    actions = finish(sup, 1, None, returncode=3, now=2.0)
+    assert FindOrphans() in actions         # a driver's exit hands its children over
+    assert sup.handle(Orphans([700, 701, 702]), 2.0) == [SignalOrphan(702, signal.SIGTERM)]
+    assert sup.handle(Reaped(700), 3.0) == [KillOrphan(700), FindOrphans()]
+    assert sup.handle(Orphans([701, 702]), 3.0) == []
+    assert not sup.done                     # 701 and 702 still to be reaped
+    assert sup.wake_at == 11.0
+    assert sup.handle(Tick(), 11.0) == [KillOrphan(701)]
+    assert sup.handle(Tick(), 12.0) == [KillOrphan(702)]
+    sup.handle(Reaped(701), 12.1)
+    sup.handle(Reaped(702), 12.2)
+    sup.handle(Orphans([]), 12.2)
+    assert sup.done
+
+
+def test_a_round_that_ends_normally_leaves_orphans_alone():
+    sup = supervisor()
+    actions = finish(sup, 0, OK) + finish(sup, 1, OK)
+    assert [a for a in actions if isinstance(a, (FindOrphans, SignalOrphan))] == []
+    assert sup.handle(Orphans([700]), 2.0) == [] and sup.done
+    assert sup.handle(Reaped(700), 3.0) == [] and sup.done     # reaped quietly
+
+
+def test_a_second_signal_kills_orphans_at_once_too():
+    sup = supervisor()
+    sup.handle(Signalled(signal.SIGTERM), 1.0)
+    sup.handle(Orphans([700]), 1.0)
+    assert KillOrphan(700) in sup.handle(Signalled(signal.SIGTERM), 2.0)

@@ -44,6 +44,8 @@ SAMPLES = {
     "Spawn": (0, ["measure.d/a", "app1"], b'{"control": {}}', True), "Signal": (1, 15),
     "KillGroup": (1,), "Emit": ({"progress": 5.5, "message": "a: \u00e9"},),
     "Relay": (b"[a] \xc3\xa9\n",), "Pause": (4,), "Resume": (4,),
+    "Orphans": ([700, 701],), "Reaped": (700,), "FindOrphans": (),
+    "SignalOrphan": (701, 15), "KillOrphan": (701,),
 }
 
 
@@ -74,7 +76,8 @@ def test_a_recorded_deadline_with_a_hung_driver_replays_to_the_same_actions():
     (_, steps) = read_rounds(path)[-1]
     acted = [a for _, e, actions in steps if isinstance(e, events.Tick) for a in actions
              if not isinstance(a, events.Emit)]
-    assert acted == [events.Signal(1, signal.SIGUSR1), events.KillGroup(1)]
+    assert acted == [events.Signal(1, signal.SIGUSR1), events.FindOrphans(),  # the deadline
+                     events.KillGroup(1)]
 
 
 def test_a_recorded_agent_gone_replays_to_the_same_actions():
