@@ -16,8 +16,8 @@ APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 
 README = os.path.join(os.path.dirname(APP), "README.md")
 
 PURE = ("bounds", "child", "events", "health", "heapmap", "lines", "merge", "messages",
-        "pacing", "plan", "printable", "progress", "records", "request", "runmodes",
-        "stopping", "stderr", "supervise", "tables")
+        "orphans", "pacing", "plan", "printable", "progress", "records", "request",
+        "runmodes", "stopping", "stderr", "supervise", "tables")
 # The standard library a pure module may use: computation only.
 ALLOWED = {"collections", "copy", "heapq", "itertools", "json", "operator", "re", "signal",
            "unicodedata", "math"}
