@@ -19,10 +19,13 @@ CELL_LOOK = 256         # characters of a value looked at before it is cut
 GAP = "  "
 
 COLUMNS = ("metric", "series", "driver", "value", "unit", "min", "mean", "max", "trend")
-# The fewest cells a column is cut to before columns are dropped; columns
-# not named here are never cut (numbers and words that must read whole).
-LEAST = {"metric": 8, "series": 6, "driver": 8, "value": 6, "unit": 4, "trend": 5,
-         "annotation": 8, "reason": 6, "message": 10}
+# How far a column is cut: first only to what still reads well (SOFT),
+# dropping the statistics and then other columns before anything is cut
+# further (HARD). Columns not named are never cut (numbers, status words).
+SOFT = {"metric": 20, "series": 12, "driver": 14, "value": 12, "unit": 6, "trend": 8,
+        "annotation": 16, "reason": 14, "message": 20}
+HARD = {"metric": 8, "series": 6, "driver": 8, "value": 6, "unit": 4, "trend": 5,
+        "annotation": 8, "reason": 6, "message": 10}
 # Columns dropped, in this order, when cutting every column is not enough.
 METRIC_DROPS = ("mean", "min", "max", "trend", "driver", "series", "unit")
 FAILURE_DROPS = ("reason", "status", "message")
@@ -54,7 +57,15 @@ def shown(value):
     return short(value, CELL_LOOK)
 
 
+SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
+
+
 def stat(value):
+    """A summary number in at most about 7 cells: 1.668, 486.9M, 1.2e-05."""
+    size = abs(value)
+    for scale, suffix in SI:
+        if 1e4 <= size < 1e15 and size >= scale:
+            return "%.4g%s" % (value / scale, suffix)
     return "%.4g" % value
 
 
@@ -94,7 +105,7 @@ def series_row(item):
     if not points:
         row["value"] = "no data" if isinstance(data, list) else shown(data)
         return row
-    row.update(value=shown(points[-1]), min=stat(min(points)), mean=stat(_mean(points)),
+    row.update(value=stat(points[-1]), min=stat(min(points)), mean=stat(_mean(points)),
                max=stat(max(points)), trend=points)
     return row
 
@@ -125,7 +136,9 @@ def widths(columns, rows, room, drops):
     """[(column, cells)] for the columns that stay, the whole within room.
 
     The widest column that may be cut gives up a cell at a time, so a wide
-    table shrinks evenly; when that is not enough, columns are dropped.
+    table shrinks evenly: first to SOFT, dropping columns in `drops` order
+    while that is not enough, then to HARD. A room of a few cells keeps
+    the first columns only.
     """
     natural = {}
     for column in columns:
@@ -135,26 +148,32 @@ def widths(columns, rows, room, drops):
         else:
             texts = [column] + [printable(row.get(column, "")) for row in rows]
         natural[column] = max(cells(text) for text in texts)
-    kept = list(columns)
-    for dropped in [None] + [c for c in drops if c in columns]:
-        if dropped is not None:
-            kept.remove(dropped)
-        given = {c: natural[c] for c in kept}
-        over = sum(given.values()) + len(GAP) * (len(kept) - 1) - room
-        while over > 0:
-            cuttable = [c for c in kept if c in LEAST and given[c] > LEAST[c]]
-            if not cuttable:
-                break
-            widest = max(cuttable, key=lambda c: given[c])
-            given[widest] -= 1
-            over -= 1
-        if over <= 0:
-            return [(c, given[c]) for c in kept]
-    while len(kept) > 1 and over > 0:       # a few cells wide: the first columns
+    for least in (SOFT, HARD):
+        kept = list(columns)
+        for dropped in [None] + [c for c in drops if c in columns]:
+            if dropped is not None:
+                kept.remove(dropped)
+            given, over = _cut({c: natural[c] for c in kept}, least, room)
+            if over <= 0:
+                return [(c, given[c]) for c in kept]
+    while len(kept) > 1 and over > 0:
         over -= given[kept[-1]] + len(GAP)
         kept.pop()
     given[kept[0]] = min(given[kept[0]], room)
     return [(c, given[c]) for c in kept]
+
+
+def _cut(given, least, room):
+    """(widths, cells still too many) after cutting columns down to least."""
+    over = sum(given.values()) + len(GAP) * (len(given) - 1) - room
+    while over > 0:
+        cuttable = [c for c in given if c in least and given[c] > least[c]]
+        if not cuttable:
+            break
+        widest = max(cuttable, key=lambda c: given[c])
+        given[widest] -= 1
+        over -= 1
+    return given, over
 
 
 def grid(columns, rows, room, color, drops=METRIC_DROPS, styles=None):
@@ -200,6 +219,9 @@ def ok_lines(final, owners, units, room, color):
     rows = metric_rows(metrics, owners, units)
     columns = [c for c in COLUMNS if c in ("metric", "driver", "value", "unit") or
                any(c in row for row in rows)]
+    if not any(len(p.get("values")) > 1 for p in metrics.values()
+               if isinstance(p, dict) and isinstance(p.get("values"), list)):
+        columns = [c for c in columns if c != "series"]   # one series: its id is noise
     lines = grid(columns, rows, room, color) if rows else [clip("no metrics", room)]
     annotations = final.get("annotations")
     if isinstance(annotations, dict) and annotations:
