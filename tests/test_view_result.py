@@ -1,8 +1,7 @@
 """The table a measurement ends with on a terminal, read through an emulator."""
 
 from app.view import result_table, sparkline
-from app.view.text import cells
-from viewscreen import SGR, Screen, foreign_controls
+from viewscreen import SGR, Screen, foreign_controls, width_of
 
 T0 = 1700000000
 OWNERS = {"cpu_usage": "measure-prom", "p99_latency": "measure-prom",
@@ -83,7 +82,7 @@ def test_odd_payloads_are_shown_compactly_and_never_fail():
     assert screen.row_with("no_data").endswith("no data")
     assert screen.row_with("bad_points").endswith("no data")
     assert screen.row_with("bool").split()[-1] == "true"
-    assert cells(screen.row_with("huge")) <= 119
+    assert width_of(screen.row_with("huge")) <= 119
 
 
 def test_a_narrow_terminal_keeps_metric_value_and_unit():
@@ -91,7 +90,7 @@ def test_a_narrow_terminal_keeps_metric_value_and_unit():
                 "cpu_usage": prometheus([("pod-0", [1, 2, 3])])})
     for width in (60, 40, 20):
         rows = shown(final, width=width).rows()
-        assert all(cells(row) <= width - 1 for row in rows)
+        assert all(width_of(row) <= width - 1 for row in rows)
     rows = shown(final, width=40).rows()
     assert rows[0].split()[:1] == ["metric"] and "value" in rows[0]
     assert "248.5" in "".join(rows) and "rps" in "".join(rows)

@@ -10,6 +10,7 @@ import re
 
 import pyte
 from pyte import modes
+from wcwidth import wcswidth
 
 SGR = re.compile("\x1b\\[[0-9;]*m")
 # Every sequence the view itself writes: cursor up, erase line and below,
@@ -28,8 +29,19 @@ class Screen(object):
         self.stream.feed(text.encode("utf-8"))
         return text
 
-    def rows(self):
-        return [row.rstrip() for row in self.screen.display]
+    def rows(self, upto=None):
+        """The screen's rows as text, trailing blanks cut; the first `upto` only.
+
+        Read from pyte's buffer: a wide character's second cell holds "".
+        """
+        buffer, columns = self.screen.buffer, self.screen.columns
+        return ["".join(buffer[y][x].data for x in range(columns)).rstrip()
+                for y in range(self.screen.lines if upto is None else upto)]
+
+    def blank_from(self, top):
+        """True when no row from `top` down shows anything."""
+        return all(char.data in (" ", "") for y, line in self.screen.buffer.items()
+                   if y >= top for char in line.values())
 
     def text(self):
         return "\n".join(self.rows()).rstrip("\n")
@@ -66,3 +78,9 @@ def foreign_controls(text):
     """Control characters in text that are not part of the view's own sequences."""
     rest = OWN.sub("", text).replace("\r", "").replace("\n", "")
     return [c for c in rest if ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0]
+
+
+def width_of(row):
+    """Cells a row of the screen takes, by the emulator's own measure (wcwidth),
+    not the view's: the check must not share the view's mistakes."""
+    return wcswidth(row)

@@ -197,7 +197,8 @@ def block_lines(aggregate, rows, skipped, width, lines, color):
                             for name, why in (skipped or {}).items()]
     shown, summary = selected(entries, lines - 1)
     name_cells = max([cells(fit(str(e.name), NAME_MAX)) for e in shown] + [len(TOTAL)])
-    elapsed_cells = max([cells(clock(e.elapsed)) for e in shown] + [4])
+    elapsed_cells = max([cells(clock(e.elapsed)) for e in shown] +
+                        [cells(clock(longest(entries))), 4])    # the total's too
     widths = layout(width, name_cells, elapsed_cells)
     out = [GAP.join(total_cells(aggregate, entries, widths, color)).rstrip(" ")]
     out.extend(GAP.join(row_cells(e, widths, color)).rstrip(" ") for e in shown)

@@ -70,7 +70,7 @@ class Live(object):
         if self.dumb:
             return "".join(text + "\n" for text in texts)
         out = [self._up(), CLEAR_BELOW]
-        out.extend("\r%s\n" % text for text in texts)
+        out.extend("%s\r\n" % text for text in texts)
         self._shown = []
         out.append(self._draw(True))
         return "".join(out)

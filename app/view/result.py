@@ -249,7 +249,7 @@ def failed_lines(final, failures, room, color):
     lines += table[:2]
     for line, failure in zip(table[2:], failures):
         lines.append(line)
-        lines += ["  \u2502 " + fit(text, room - 4) for text in tail(failure[4])]
+        lines += [clip("  \u2502 " + fit(text, room - 4), room) for text in tail(failure[4])]
     return lines
 
 

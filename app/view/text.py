@@ -43,10 +43,18 @@ def _visible(match):
 
 
 def printable(text):
-    """text with every control, format and separator character escaped."""
+    """text with every control, format and separator character escaped.
+
+    A combining mark at the start has no character to sit on: a terminal
+    would put it on whatever is left of the cursor (the row above, at
+    column 0), so it is escaped too.
+    """
     if not _NOT_PLAIN.search(text):
         return text
-    return _NOT_PLAIN.sub(_visible, text)
+    text = _NOT_PLAIN.sub(_visible, text)
+    if unicodedata.category(text[0]) in ("Mn", "Me"):
+        text = escape(text[0]) + text[1:]
+    return text
 
 
 def decoded(data):
