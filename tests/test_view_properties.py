@@ -18,7 +18,7 @@ from wcwidth import wcwidth
 
 from app.view import Live, Row, result_table, sparkline
 from app.view.live import CLEAR_LINE_END, HIDE
-from app.view.result import SPARKS
+from app.view.numbers import SPARKS
 from app.view.text import ESCAPED, cells, char_cells, printable, visible_width
 from test_properties import PROFILE  # noqa: F401 (registers and loads the profiles)
 from viewscreen import Screen, foreign_controls

@@ -10,11 +10,13 @@ costs nothing more than before.
 - block.py   the lines of the live block: total, one line per driver
 - live.py    the block on the terminal: redrawn in place, stderr above it
 - result.py  the table printed at the end, before the final JSON line
+- numbers.py numbers as that table shows them, and the sparkline
 """
 
 from app.view.block import Row
 from app.view.live import DRAW_INTERVAL, DUMB_INTERVAL, RESTORE, Live
-from app.view.result import result_table, sparkline
+from app.view.numbers import sparkline
+from app.view.result import result_table
 from app.view.text import printable
 
 __all__ = ["DRAW_INTERVAL", "DUMB_INTERVAL", "RESTORE", "Live", "Row", "printable",

@@ -9,9 +9,9 @@ Every line fits the width, like the live block's.
 """
 
 from app.messages import short
+from app.view.numbers import mean, number, sparkline, stat
 from app.view.text import ELLIPSIS, cells, clip, decoded, fit, pad, paint, printable
 
-SPARKS = "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588"
 TREND_MAX = 24          # sparkline cells at most, however long the series
 TAIL_LINES = 6          # stderr lines shown per failed driver
 MESSAGE_LINES = 8       # lines of the final message shown when no driver failed
@@ -31,18 +31,6 @@ METRIC_DROPS = ("mean", "min", "max", "trend", "driver", "series", "unit")
 FAILURE_DROPS = ("reason", "status", "message")
 
 
-def number(value):
-    """A finite float, or None: numbers, numeric strings (Prometheus sends
-    strings); never a bool, NaN, an infinity or an int beyond a float."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return None
-    try:
-        result = float(value)
-    except (OverflowError, ValueError):
-        return None
-    return result if result - result == 0 else None
-
-
 def bounded(text):
     """text, or its head and an ellipsis: no cell needs more to be measured."""
     return text if len(text) <= CELL_LOOK else text[:CELL_LOOK] + ELLIPSIS
@@ -57,42 +45,6 @@ def shown(value):
     return short(value, CELL_LOOK)
 
 
-SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
-
-
-def stat(value):
-    """A summary number in at most about 7 cells: 1.668, 486.9M, 1.2e-05."""
-    size = abs(value)
-    for scale, suffix in SI:
-        if 1e4 <= size < 1e15 and size >= scale:
-            return "%.4g%s" % (value / scale, suffix)
-    return "%.4g" % value
-
-
-def sparkline(values, width):
-    """values as at most width bars (U+2581..U+2588), bucket means when longer.
-
-    Values that are not finite numbers are left out; a flat series is a row
-    of middle bars; no values, or no width, is "".
-    """
-    points = [p for p in (number(v) for v in values) if p is not None]
-    if not points or width <= 0:
-        return ""
-    if len(points) > width:
-        size = len(points)
-        points = [_mean(points[i * size // width:(i + 1) * size // width])
-                  for i in range(width)]
-    low, high = min(points), max(points)
-    if high == low:
-        return SPARKS[3] * len(points)
-    span = high / 2 - low / 2           # halves: no overflow from -1e308 to 1e308
-    return "".join(SPARKS[min(7, int((p / 2 - low / 2) / span * 8))] for p in points)
-
-
-def _mean(points):
-    return sum(p / len(points) for p in points)
-
-
 def series_row(item):
     """The cells a series adds: id, last value, min, mean, max, its points."""
     if not isinstance(item, dict):
@@ -105,7 +57,7 @@ def series_row(item):
     if not points:
         row["value"] = "no data" if isinstance(data, list) else shown(data)
         return row
-    row.update(value=stat(points[-1]), min=stat(min(points)), mean=stat(_mean(points)),
+    row.update(value=stat(points[-1]), min=stat(min(points)), mean=stat(mean(points)),
                max=stat(max(points)), trend=points)
     return row
 

@@ -51,7 +51,8 @@ def printable(text):
     """
     if not _NOT_PLAIN.search(text):
         return text
-    text = _NOT_PLAIN.sub(_visible, text)
+    # ESC first, in C: a coloured log line holds little else to escape.
+    text = _NOT_PLAIN.sub(_visible, text.replace("\x1b", "\\x1b"))
     if unicodedata.category(text[0]) in ("Mn", "Me"):
         text = escape(text[0]) + text[1:]
     return text
