@@ -72,7 +72,8 @@ def test_odd_payloads_are_shown_compactly_and_never_fail():
                 "nested": {"value": {"a": [1, {"b": None}]}}, "list": [1, 2],
                 "empty": {"values": []}, "no_data": {"values": [{"id": "s", "data": []}]},
                 "bad_points": {"values": [{"id": "s", "data": [[1], "x", [2, "nope"]]}]},
-                "not_series": {"values": [7]}, "bool": {"value": True}})
+                "not_series": {"values": [7]}, "bool": {"value": True},
+                "no_key": {"values": [{"id": "s"}, {"id": "t", "data": {"x": 1}}]}})
     screen = shown(final, width=120)
     assert screen.row_with("text").split()[-1] == "fast"
     assert screen.row_with("none").split()[-1] == "null"
@@ -82,6 +83,8 @@ def test_odd_payloads_are_shown_compactly_and_never_fail():
     assert screen.row_with("no_data").endswith("no data")
     assert screen.row_with("bad_points").endswith("no data")
     assert screen.row_with("bool").split()[-1] == "true"
+    assert screen.row_with("no_key      s").endswith("no data")
+    assert screen.row_with('{"x": 1}').split()[:2] == ["no_key", "t"]
     assert width_of(screen.row_with("huge")) <= 119
 
 

@@ -55,7 +55,7 @@ def series_row(item):
     points = [p for p in points if p is not None]
     row = {"series": "" if item.get("id") is None else shown(item.get("id"))}
     if not points:
-        row["value"] = "no data" if isinstance(data, list) else shown(data)
+        row["value"] = "no data" if data is None or isinstance(data, list) else shown(data)
         return row
     row.update(value=stat(points[-1]), min=stat(min(points)), mean=stat(mean(points)),
                max=stat(max(points)), trend=points)
