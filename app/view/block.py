@@ -112,7 +112,8 @@ def bar(value, width, sgr, color):
 def counts(entries):
     """"2 running, 1 done" for rows (and skipped drivers), in STATES order."""
     tally = collections.Counter(row.state for row in entries)
-    order = list(STATES) + ["skipped"] + sorted(set(tally) - set(STATES) - {"skipped"})
+    order = list(STATES) + ["skipped"] + sorted(set(tally) - set(STATES) - {"skipped"},
+                                               key=str)
     return ", ".join("%d %s" % (tally[s], printable(str(s))) for s in order if tally[s])
 
 
