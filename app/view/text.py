@@ -1,0 +1,125 @@
+"""Text from outside made safe for a terminal, measured and cut in cells (pure).
+
+Driver names, progress messages, stderr lines, metric names, units and
+series ids all reach the screen through printable(): a driver's own escape
+sequence would otherwise clear the screen under the view, retitle the
+window or move the cursor out of the block.
+
+NOTE for the lead: printable() is this package's own minimal version; the
+tables get theirs from app/printable.py (branch `drivers`). Unify them.
+"""
+
+import re
+import unicodedata
+
+ELLIPSIS = "\u2026"
+RESET = "\x1b[0m"
+
+# Control (C0, DEL, C1), format (invisible: bidi overrides, zero-width
+# spaces and joiners), lone surrogates (unencodable: writing one would
+# raise) and the line and paragraph separators.
+ESCAPED = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# Anything but printable ASCII: only such characters need a closer look.
+_NOT_PLAIN = re.compile("[^\x20-\x7e]")
+# A text is looked at this far past what a cell budget can show, so a
+# 16 MiB message costs no more than a short one.
+LOOK_AHEAD = 64
+
+
+def escape(char):
+    """One character as a visible escape: \\n, \\x1b, \\u2028, \\U000e0001."""
+    if char in NAMED:
+        return NAMED[char]
+    code = ord(char)
+    if code < 0x100:
+        return "\\x%02x" % code
+    return "\\u%04x" % code if code < 0x10000 else "\\U%08x" % code
+
+
+def _visible(match):
+    char = match.group()
+    return escape(char) if unicodedata.category(char) in ESCAPED else char
+
+
+def printable(text):
+    """text with every control, format and separator character escaped.
+
+    A combining mark at the start has no character to sit on: a terminal
+    would put it on whatever is left of the cursor (the row above, at
+    column 0), so it is escaped too.
+    """
+    if not _NOT_PLAIN.search(text):
+        return text
+    # ESC first, in C: a coloured log line holds little else to escape.
+    text = _NOT_PLAIN.sub(_visible, text.replace("\x1b", "\\x1b"))
+    if unicodedata.category(text[0]) in ("Mn", "Me"):
+        text = escape(text[0]) + text[1:]
+    return text
+
+
+def decoded(data):
+    """A driver's bytes as text; bytes that are not UTF-8 show as \\xNN."""
+    if isinstance(data, str):
+        return data
+    return bytes(data).decode("utf-8", "backslashreplace")
+
+
+def char_cells(char):
+    """Terminal cells one (already printable) character takes: 0, 1 or 2."""
+    if unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    if "\u1160" <= char <= "\u11ff":       # Hangul medial vowels join the syllable
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def cells(text):
+    """Terminal cells text takes (wide East Asian characters 2, marks 0)."""
+    if not _NOT_PLAIN.search(text):
+        return len(text)
+    return sum(char_cells(char) for char in text)
+
+
+def clip(text, width, more=False):
+    """text cut to at most width cells, ending in an ellipsis when cut.
+
+    more: text is known to be the head of something longer, so it ends in
+    an ellipsis even when it fits.
+    """
+    if width <= 0:
+        return ""
+    if not more and cells(text) <= width:
+        return text
+    out, used = [], 0
+    for char in text:
+        size = char_cells(char)
+        if used + size > width - 1:
+            break
+        out.append(char)
+        used += size
+    return "".join(out) + ELLIPSIS
+
+
+def fit(raw, width):
+    """Outside text escaped and cut to width cells, reading only its head."""
+    head = raw[:width * 2 + LOOK_AHEAD]
+    return clip(printable(head), width, more=len(head) < len(raw))
+
+
+def pad(text, width, right=False):
+    """text (already fitting) padded with spaces to width cells."""
+    space = " " * max(0, width - cells(text))
+    return space + text if right else text + space
+
+
+def paint(text, sgr, color):
+    """text in the SGR attributes sgr ("1", "31", "2;36") when colour is on."""
+    if not (color and sgr and text):
+        return text
+    return "\x1b[%sm%s%s" % (sgr, text, RESET)
+
+
+def visible_width(line):
+    """Cells of a rendered line, its SGR colour sequences not counted."""
+    return cells(re.sub("\x1b\\[[0-9;]*m", "", line))
