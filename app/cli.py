@@ -143,8 +143,9 @@ def parse_args(argv):
     return command, (rest[0] if rest else None)
 
 
-def read_stdin():
-    data = sys.stdin.buffer.read() if sys.stdin is not None else b""
+def read_stdin(inbox):
+    from app.stdio import read_request
+    data = read_request(inbox)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -163,7 +164,7 @@ def dispatch(command, app_id, inbox, std, trace=None):
         std.text(HELP % {"version": __version__, "usage": usage(),
                          "commands": command_lines()})
         return {"status": "ok"}
-    text = read_stdin() if command.stdin else None
+    text = read_stdin(inbox) if command.stdin else None
     try:
         settings, found = setup()
     except MaggError as err:
@@ -193,7 +194,8 @@ def setup():
     """
     from app import messages
     from app.config import load_settings
-    from app.drivers import configure, discover, warnings
+    from app.drivers import configure, discover, here, warnings
+    here()      # before config.yaml: a deleted directory is not "no config"
     settings = load_settings(os.environ)
     found, unknown = configure(discover(itself=sys.argv[0]), settings.drivers)
     settings = settings._replace(warnings=tuple(settings.warnings) + tuple(warnings(found)))
@@ -234,6 +236,11 @@ def run(argv):
     except MaggError as err:
         final = {"status": err.status, "message": err.message, "reason": err.reason}
         code = err.exit_code
+    except MemoryError:     # not a bug: the machine's limit; still one clear line
+        final = {"status": "failed", "reason": "out-of-memory",
+                 "message": "magg ran out of memory (its address space or the machine's "
+                            "memory is exhausted); every driver was stopped"}
+        code = EXIT_FAILED
     except Exception as err:   # a bug in magg: still one JSON line, trace on stderr
         final = {"status": "failed", "reason": "internal-error",
                  "message": "internal error in magg %s: %s: %s"

@@ -59,7 +59,10 @@ class Session(object):
         """(outcomes in job order, Ending or None) of one round; raises on cancel."""
         if self.loop is None:
             spawner = Spawner()
-            self.watchdog = Watchdog(spawner, self.settings.cleanup_grace_period)
+            try:
+                self.watchdog = Watchdog(spawner, self.settings.cleanup_grace_period)
+            except OSError as err:
+                raise MaggError(messages.no_watchdog(err), reason="cannot-start")
             self.loop = Loop(self.inbox, Pipes(spawner, self.watchdog, self.reaper),
                              self.std, self.clock, self.trace)
         if stop_on_failure is None:

@@ -67,6 +67,7 @@ def discover(directory=DRIVER_DIR, itself=None):
     itself, the path magg runs from, must not be among the drivers: magg
     would start itself over and over.
     """
+    here()      # the current directory must still exist
     where = os.path.abspath(directory)
     try:
         dir_info = os.stat(directory)
@@ -101,6 +102,22 @@ def discover(directory=DRIVER_DIR, itself=None):
     if not drivers:
         raise no_drivers(directory, "a driver is an executable file there", ignored)
     return Discovery(drivers, ignored, trust.unsafe_paths(directory, dir_info, checked))
+
+
+def here():
+    """The current directory; an error saying so when it was deleted under magg.
+
+    The agent's working directory can be removed while it runs (a servo
+    directory replaced by a new deploy): every relative path magg and its
+    drivers use then fails.
+    """
+    try:
+        return os.getcwd()
+    except OSError as err:
+        raise MaggError("the current directory no longer exists (%s): it was removed "
+                        "after the agent started in it; magg reads ./%s and ./config.yaml "
+                        "from it. Restart the agent in the servo directory"
+                        % (err.strerror or err, DRIVER_DIR), reason="no-drivers")
 
 
 def no_drivers(directory, why, ignored=None):

@@ -63,6 +63,10 @@ class Loop(object):
                 self.dispatch(self.std.idle_news())
                 wake_at = supervisor.wake_at
                 if wake_at is not None and wake_at <= self.clock():
+                    # What is ready is read before the time is judged: after a
+                    # SIGSTOP (a frozen container, a paused VM) poll's timeout has
+                    # long passed, and output that waits unread is no silence.
+                    self.serve(poller.poll(0))
                     self.dispatch([Tick()])
                 self.pipes.flush()
         finally:

@@ -5,6 +5,7 @@ Validation errors stay beside their validators (request.py, config.py,
 drivers.py), because each names the key it checks. Pure.
 """
 
+import errno
 import itertools
 import json
 import signal
@@ -239,6 +240,19 @@ def kept_both(what, key, name, renamed):
 
 
 # -- why a round ended early ----------------------------------------------------
+
+def no_watchdog(err):
+    why = err.strerror or str(err)
+    if err.errno == errno.EAGAIN:
+        why += " (no process left under the user's process limit, ulimit -u)"
+    return ("cannot start magg's watchdog (/bin/sh), which stops the drivers if magg is "
+            "killed: %s; no driver was started" % why)
+
+
+def cancelled_reading(signum):
+    return "cancelled by %s while reading the request; no driver was started" % (
+        signal_name(signum))
+
 
 def cancelled(signum, stopped):
     return "cancelled by %s; stopped drivers: %s" % (

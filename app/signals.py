@@ -29,6 +29,10 @@ class SignalInbox(object):
         for signum in STOP_SIGNALS:
             self._old[signum] = signal.signal(signum, self._record)
         self._old[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, _ignore)
+        # A parent may leave them blocked (an inherited mask, as some launchers
+        # and threads do): magg would never hear the agent's cancel. GNU
+        # timeout unblocks its signals the same way.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS + (signal.SIGCHLD,))
 
     def _record(self, signum, frame):
         self._pending.append(signum)
@@ -47,10 +51,14 @@ class SignalInbox(object):
         taken, self._pending = self._pending, []
         return taken
 
-    def close(self):
+    def close(self, restore=False):
+        """No more wake-ups. The handlers stay (they only note a signal), so a
+        signal after the final line changes nothing; restore: put back the
+        ones from before (for magg run inside another program, a test)."""
         signal.set_wakeup_fd(self._old_wakeup)
-        for signum, handler in self._old.items():
-            signal.signal(signum, handler)
+        if restore:
+            for signum, handler in self._old.items():
+                signal.signal(signum, handler)
         os.close(self.fd)
         os.close(self._write_fd)
 

@@ -20,6 +20,7 @@ import select
 import stat
 import time
 
+from app import EXIT_CANCELLED, MaggError
 from app.events import ReaderGone, ReaderIdle, StderrPending
 
 LOST = select.POLLERR | select.POLLHUP | select.POLLNVAL
@@ -191,6 +192,46 @@ class Streams(object):
         """Everything for stdout; at most stderr_wait more seconds for stderr."""
         self.out.finish()
         self.err.finish(stderr_wait)
+
+
+# The longest measure request read from stdin; the real agent's are a few KB.
+REQUEST_LIMIT = 256 * 1024 * 1024
+REQUEST_CHUNK = 1024 * 1024
+
+
+def read_request(inbox, limit=REQUEST_LIMIT):
+    """All of stdin (a bytearray), answering a stop signal while the request arrives.
+
+    A slow writer, or a person at a terminal, may take any time; SIGINT,
+    SIGTERM and SIGUSR1 end the wait with the usual cancel. Past limit bytes
+    (a request that never ends, /dev/zero) it is a bad request, read no further.
+    """
+    poller = select.poll()
+    poller.register(0, select.POLLIN)
+    poller.register(inbox.fd, select.POLLIN)
+    data = bytearray()
+    while True:
+        for fd, _ in poller.poll():
+            if fd == inbox.fd:
+                inbox.drain()
+                stops = inbox.take_all()
+                if stops:
+                    from app import messages
+                    raise MaggError(messages.cancelled_reading(stops[0]), reason="cancelled",
+                                    exit_code=EXIT_CANCELLED)
+                continue
+            try:
+                chunk = os.read(0, REQUEST_CHUNK)
+            except OSError as err:
+                raise MaggError("cannot read the request on stdin: %s" % (err.strerror or err),
+                                status="bad-request", reason="bad-request")
+            if not chunk:
+                return data         # a bytearray: decoded as it is, no copy
+            data += chunk
+            if len(data) > limit:
+                raise MaggError("the request on stdin is longer than %d MiB (%d bytes), the "
+                                "most magg reads" % (limit // (1024 * 1024), limit),
+                                status="bad-request", reason="bad-request")
 
 
 def ensure_std_fds():

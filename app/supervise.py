@@ -181,7 +181,7 @@ class Supervisor(object):
 
     def _tick(self, event, now):
         deadline = self.round.deadline
-        if self.ending is None and deadline is not None and now >= deadline:
+        if self.ending is None and deadline is not None and now >= deadline and self.live:
             running = [c.name for c in self.children if c.running]
             self._stop_all(Ending("timeout", None, running), now)
         for run in self.silence.pop_due(now):

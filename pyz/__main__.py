@@ -51,6 +51,7 @@ effort. This file must stay valid Python 3.6 and use the standard library.
 
 import json
 import os
+import signal
 import stat
 import sys
 import time
@@ -206,12 +207,28 @@ def open_std_fds():
                 os.close(null)
 
 
+class Stopped(BaseException):
+    """A stop signal while the artifact starts (app/__main__.py answers later ones)."""
+
+
+def on_stop(signum, frame):
+    raise Stopped(signal.Signals(signum).name)
+
+
 def main():
     open_std_fds()
+    # An unpack can take a while: a stop signal is answered with the usual final
+    # line, even when a parent left it blocked (as app/__main__.py does next).
+    for signum in (signal.SIGTERM, signal.SIGUSR1):
+        signal.signal(signum, on_stop)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1))
     try:
         run = entry_point()
     except KeyboardInterrupt:
         return fail("failed", "cancelled", "cancelled by SIGINT while starting", EXIT_CANCELLED)
+    except Stopped as stop:
+        return fail("failed", "cancelled", "cancelled by %s while starting" % stop,
+                    EXIT_CANCELLED)
     except Exception as exc:  # start-up is magg's job: a failure here is a bug
         import traceback
 

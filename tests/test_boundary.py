@@ -19,8 +19,8 @@ PURE = ("bounds", "child", "events", "health", "heapmap", "lines", "merge", "mes
         "orphans", "pacing", "plan", "printable", "progress", "records", "request",
         "runmodes", "stopping", "stderr", "supervise", "tables")
 # The standard library a pure module may use: computation only.
-ALLOWED = {"collections", "copy", "heapq", "itertools", "json", "operator", "re", "signal",
-           "unicodedata", "math"}
+ALLOWED = {"collections", "copy", "errno", "heapq", "itertools", "json", "math", "operator",
+           "re", "signal", "unicodedata"}
 
 
 def imports(module):

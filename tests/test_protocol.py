@@ -17,6 +17,7 @@ with its status and exit code.
 import json
 import os
 import re
+import signal
 import subprocess
 
 import pytest
@@ -474,7 +475,13 @@ def test_a_bug_in_magg_still_ends_with_one_json_line_and_no_traceback_on_stdout(
     write_driver(measure_d, "prom")
     monkeypatch.chdir(servo)
     monkeypatch.setattr(cli, "dispatch", broken)
-    code = cli.run(["--info", APP])
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM,
+                                                  signal.SIGUSR1, signal.SIGCHLD)}
+    try:
+        code = cli.run(["--info", APP])
+    finally:    # magg keeps its handlers until it exits; this test's pytest goes on
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
     out, err = capfd.readouterr()
     last = json.loads(out.strip().splitlines()[-1])
     assert last["status"] == "failed" and "internal" in last["message"]
