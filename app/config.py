@@ -107,11 +107,15 @@ def _from_block(data, start, block, path):
     from app import yamldoc, yamlsection
     text = data[block.begin:block.end].decode("utf-8", "replace")
     try:
-        document = yamldoc.load(text, SECTION, block.line)
+        document = yamldoc.load(text, SECTION)
     except (yaml.YAMLError, ValueError):
         return None
     if yamlsection.anchored_elsewhere(data, start, block, document.anchors):
         return None
+    if document.duplicate is not None:      # the file's line numbers, as a full parse says
+        key, first, again = document.duplicate
+        before = yamlsection.line_of(data, start, block.begin)
+        document = document._replace(duplicate=(key, before + first, before + again))
     return _from_document(document, path)
 
 

@@ -20,16 +20,12 @@ MERGE = "tag:yaml.org,2002:merge"
 STR = "tag:yaml.org,2002:str"
 
 
-def load(text, section, first_line=0):
-    """Document of the YAML text (a str); yaml.YAMLError or ValueError when it is not YAML.
-
-    first_line: the line the text starts on in its file (from 0), so that
-    lines in `duplicate` are the file's.
-    """
+def load(text, section):
+    """Document of the YAML text (a str); yaml.YAMLError or ValueError when it is not YAML."""
     loader = bounded_loader()(text)
     try:
         root = loader.get_single_node()
-        twice = duplicate(root, section, loader, first_line)
+        twice = duplicate(root, section, loader)
         if twice is not None or root is None:
             return Document(None, twice, loader.defined)
         return Document(loader.construct_document(root), None, loader.defined)
@@ -71,7 +67,7 @@ def bounded_loader():
     return BoundedLoader
 
 
-def duplicate(root, section, loader, first_line=0):
+def duplicate(root, section, loader):
     """(key path, line, line) of the first key given twice in `section`, or None.
 
     The walk goes through the section's nodes in document order, each node
@@ -83,7 +79,7 @@ def duplicate(root, section, loader, first_line=0):
     tops = [(key, value) for key, value in root.value
             if isinstance(key, ScalarNode) and key.tag == STR and key.value == section]
     if len(tops) > 1:
-        return section, _line(tops[0][0], first_line), _line(tops[1][0], first_line)
+        return section, _line(tops[0][0]), _line(tops[1][0])
     stack = [(tops[0][1], section)] if tops else []
     seen = set()
     while stack:
@@ -92,7 +88,7 @@ def duplicate(root, section, loader, first_line=0):
             continue
         seen.add(id(node))
         if isinstance(node, MappingNode):
-            twice, children = _mapping(node, where, loader, first_line)
+            twice, children = _mapping(node, where, loader)
             if twice is not None:
                 return twice
         elif isinstance(node, ScalarNode):
@@ -103,7 +99,7 @@ def duplicate(root, section, loader, first_line=0):
     return None
 
 
-def _mapping(node, where, loader, first_line):
+def _mapping(node, where, loader):
     """(the first key given twice in this mapping or None, its children to walk)."""
     from yaml.nodes import ScalarNode
     from app.messages import short_text
@@ -118,11 +114,11 @@ def _mapping(node, where, loader, first_line):
         name = loader.construct_object(key, deep=True)
         here = "%s.%s" % (where, short_text(key.value))      # as written: `on`, not True
         if name in lines:
-            return (here, lines[name], _line(key, first_line)), children
-        lines[name] = _line(key, first_line)
+            return (here, lines[name], _line(key)), children
+        lines[name] = _line(key)
         children.append((value, here))
     return None, children
 
 
-def _line(node, first_line):
-    return node.start_mark.line + 1 + first_line
+def _line(node):
+    return node.start_mark.line + 1

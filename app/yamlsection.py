@@ -5,7 +5,7 @@ costs about 1 s per MB: magg looks at the bytes, finds its own block, and
 parses only that, when a full parse provably gives the same. find() says
 
   ABSENT  no top-level key can be `magg`: the defaults, nothing to parse;
-  Block   the `magg` block: bytes begin..end, starting on line `line` (from 0);
+  Block   the `magg` block: bytes begin..end, whole lines;
   None    not sure: parse the whole file.
 
 The proof, on UTF-8 bytes (each rule is a regular expression over the
@@ -27,7 +27,8 @@ whole file, so it costs milliseconds, not a scan in Python):
    must close on its line; a flow may hold quoted scalars where its tokens
    start, and flows one level deep, but no `#` or tags.
 5. The block runs to the next line that starts with a letter, a digit or
-   `_`. The caller parses it alone (line numbers shifted) and parses the
+   `_`. The caller parses it alone (line numbers shifted, counted only
+   for a message: on 5 MB that takes milliseconds) and parses the
    whole file instead when that fails, so a cut that was wrong never shows,
    or when an anchor of the block is written elsewhere too (PyYAML refuses
    a duplicate anchor).
@@ -39,7 +40,7 @@ letters or join two lines inside a quoted key, no key can be `magg` at all.
 import collections
 import re
 
-Block = collections.namedtuple("Block", "begin end line")
+Block = collections.namedtuple("Block", "begin end")
 ABSENT = "absent"
 
 _NAME = b"magg"
@@ -61,8 +62,9 @@ _STARTS_MAGG = re.compile(_MAGG)
 _LINE_STARTS = re.compile(rb"\n(?:(" + _MAGG + rb")|[\"'?!&*%]|<<|---|\.\.\.)")
 _NEXT_KEY = re.compile(rb"\n[A-Za-z0-9_]")
 
-# After whitespace, a line start, or the last byte of a UTF-8 byte order mark.
-_AT_TOKEN = rb"(?<![^ \t\n\xbf].)"
+# After whitespace, a line start, or the last byte of a UTF-8 byte order mark
+# (never at the file's first byte: the first line is a key).
+_AT_TOKEN = rb"(?<=[ \t\n\xbf].)"
 _SQ = rb"'[^'\r\n]*(?:''[^'\r\n]*)*'(?!')"       # '' is a quote; the first other ' ends it
 _DQ = rb'"[^"\\\r\n]*(?:\\[^\r\n][^"\\\r\n]*)*"'  # \" and \\ do not end it
 
@@ -113,7 +115,12 @@ def find(data, start=0):
         return None
     after = _NEXT_KEY.search(data, begin)
     end = after.start() + 1 if after else len(data)
-    return Block(begin, end, data.count(b"\n", start, begin))
+    return Block(begin, end)
+
+
+def line_of(data, start, offset):
+    """The line (from 0) that starts at offset, where rule 1 holds: only \n counts."""
+    return data.count(b"\n", start, offset)
 
 
 def anchored_elsewhere(data, start, block, anchors):

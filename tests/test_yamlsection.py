@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from app.yamlsection import ABSENT, Block, anchored_elsewhere, find
+from app.yamlsection import ABSENT, Block, anchored_elsewhere, find, line_of
 
 PROM = b"prom:\n  url: http://prom:9090\n  q: 'sum(rate(x{job=\"a\"}[5m]))'\n"
 MAGG = b"magg:\n  grace_period: 5\n"
@@ -19,7 +19,7 @@ MAGG = b"magg:\n  grace_period: 5\n"
 def block_text(data, start=0):
     found = find(data, start)
     assert isinstance(found, Block), found
-    return data[found.begin:found.end], found.line
+    return data[found.begin:found.end], line_of(data, start, found.begin)
 
 
 # -- ABSENT: no top-level key can be magg ------------------------------------------
