@@ -247,6 +247,13 @@ def test_magg_inside_another_section_s_multi_line_string_is_not_magg(tmp_path):
     assert load(tmp_path, 'prom: "a\nmagg: {grace_period: 9}\n  b"\n') == DEFAULTS
 
 
+@pytest.mark.parametrize("text", ["prom: &a 1\nmagg: {grace_period: &a 2}\n",
+                                  "magg: {grace_period: &a 2}\nprom: &a 1\n"])
+def test_an_anchor_of_the_magg_block_defined_again_elsewhere_is_invalid_yaml(tmp_path, text):
+    # PyYAML refuses a duplicate anchor; the block alone would not show it.
+    assert "found duplicate anchor 'a'" in error(tmp_path, text)
+
+
 @pytest.mark.parametrize("key", ['"m\\x61gg"', "'magg'", "!!str magg", "? magg\n"])
 def test_magg_written_as_any_yaml_key_is_read(tmp_path, key):
     assert load(tmp_path, "prom: 1\n%s: {grace_period: 4}\n" % key).grace_period == 4
