@@ -73,8 +73,11 @@ def _must_be_regular(path, mode):
 
 def _target(path):
     """What a symbolic link points to, as written, and where it leads when that differs."""
-    written = os.readlink(path)
     resolved = os.path.realpath(path)
+    try:
+        written = os.readlink(path)
+    except OSError:         # replaced since it was looked at
+        return resolved
     if os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(path)),
                                      written)) == resolved:
         return written

@@ -119,14 +119,17 @@ def find(data, start=0):
 
 
 def line_of(data, start, offset):
-    """The line (from 0) that starts at offset, where rule 1 holds: only \n counts."""
+    """The line (from 0) that starts at offset; rule 1 holds, so only LF counts."""
     return data.count(b"\n", start, offset)
 
 
 def anchored_elsewhere(data, start, block, anchors):
-    """True when one of the anchors (names defined in the block) is written outside it."""
-    for name in anchors:
-        written = re.compile(b"&" + re.escape(name.encode("utf-8")) + rb"(?![0-9A-Za-z_-])")
-        if written.search(data, start, block.begin) or written.search(data, block.end):
-            return True
-    return False
+    """True when one of the anchors (names defined in the block) is written outside it.
+
+    One search for them all (a literal `&` first), however many there are.
+    """
+    if not anchors:
+        return False
+    names = b"|".join(re.escape(name.encode("utf-8")) for name in set(anchors))
+    written = re.compile(b"&(?:" + names + rb")(?![0-9A-Za-z_-])")
+    return bool(written.search(data, start, block.begin) or written.search(data, block.end))
