@@ -1,12 +1,13 @@
 """Every setting of a run, in one object: the `magg` section of ./config.yaml,
 validated, and what the agent's environment says (OPTUNE_IO_TIMEOUT).
 
-Other sections belong to other drivers and are not looked at. PyYAML is
-imported only when the file can hold a `magg` key: it is the slowest part of
-start-up and most servo directories configure nothing here.
+Other sections belong to other drivers: configfile.py reads the file,
+yamlsection.py finds the `magg` block in it, and only that block is parsed
+when that provably gives what parsing the whole file would (a 5 MB file of
+Prometheus queries would otherwise cost seconds on every call). PyYAML is
+imported only when the file can hold a `magg` key.
 """
 
-import re
 
 from app import MaggError
 from app.records import record
@@ -27,8 +28,6 @@ run: its run mode (drivers.RUN_MODES); force_cancel: it cannot cancel, but
 may be stopped (SIGTERM, then SIGKILL of its group) when another driver
 fails, so it counts as cancel-capable.""")
 DRIVER_KEYS = DriverConfig._fields
-
-_MENTIONS_SECTION = re.compile(r"\bmagg\b")
 
 # Seconds between progress lines when no driver reports anything.
 HEARTBEAT = 30.0
@@ -74,65 +73,78 @@ def io_timeout(text):
 
 def load_config(path=CONFIG_FILE):
     """Config from the file at path; the defaults when it or the section is absent."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except FileNotFoundError:
+    from app import configfile
+    found = configfile.read(path)
+    if found is None:
         return DEFAULTS
-    except OSError as err:
-        raise config_error(path, "cannot be read: %s" % err)
-    text = raw.decode("utf-8", "replace")
-    if not _MENTIONS_SECTION.search(text):
-        return DEFAULTS
-    return parse_config(text, path)
+    data, start = found
+    return read_config(data, start, path)
 
 
 def config_error(path, message):
     return MaggError("%s: %s" % (path, message), reason="config")
 
 
-def parse_config(text, path=CONFIG_FILE):
+def read_config(data, start=0, path=CONFIG_FILE):
+    """Config from config.yaml's UTF-8 bytes (text from start): the `magg` block alone
+    when yamlsection can prove that it is what a full parse gives, else the whole file."""
+    from app import yamlsection
+    found = yamlsection.find(data, start)
+    if found is yamlsection.ABSENT:
+        return DEFAULTS
+    if found is not None:
+        config = _from_block(data, start, found, path)
+        if config is not None:
+            return config
+    return parse_config(data[start:].decode("utf-8", "replace"), path)
+
+
+def _from_block(data, start, block, path):
+    """Config from the block alone; None when only the whole file can say (any YAML
+    error: a full parse names the same one, or an earlier one)."""
     import yaml
+    from app import yamldoc, yamlsection
+    text = data[block.begin:block.end].decode("utf-8", "replace")
     try:
-        document = yaml.load(text, Loader=_bounded_loader())
+        document = yamldoc.load(text, SECTION)
+    except (yaml.YAMLError, ValueError):
+        return None
+    if yamlsection.anchored_elsewhere(data, start, block, document.anchors):
+        return None
+    if document.duplicate is not None:      # the file's line numbers, as a full parse says
+        key, first, again = document.duplicate
+        before = yamlsection.line_of(data, start, block.begin)
+        document = document._replace(duplicate=(key, before + first, before + again))
+    return _from_document(document, path)
+
+
+def parse_config(text, path=CONFIG_FILE):
+    """Config from the whole of config.yaml's text (a str)."""
+    import yaml
+    from app import yamldoc
+    try:
+        document = yamldoc.load(text, SECTION)
     except (yaml.YAMLError, ValueError) as err:
         # ValueError: what PyYAML's constructors let through, such as the date
         # 2001-02-30 or (Python 3.11+) an integer of more than 4300 digits.
         raise config_error(path, "invalid YAML: %s" % err)
-    if document is None:
+    return _from_document(document, path)
+
+
+def _from_document(document, path):
+    from app.messages import short_text
+    if document.duplicate is not None:
+        key, first, again = document.duplicate
+        raise config_error(path, "%s is given twice (%s); YAML would keep only the last"
+                           % (short_text(key), "line %d" % first if first == again
+                              else "lines %d and %d" % (first, again)))
+    if document.data is None:
         return DEFAULTS
-    if not isinstance(document, dict):
+    if not isinstance(document.data, dict):
         raise config_error(path, "the top level must be a mapping of sections")
-    if document.get(SECTION) is None:
+    if document.data.get(SECTION) is None:
         return DEFAULTS
-    return validate_section(document[SECTION], path)
-
-
-def _bounded_loader():
-    """yaml.SafeLoader, refusing collections nested more than MAX_DEPTH levels.
-
-    PyYAML composes nodes recursively: "[" * 100000 would end in a
-    RecursionError. Only composition is changed, so it is as safe as safe_load.
-    """
-    import yaml
-    from yaml.composer import ComposerError
-    from app.bounds import MAX_DEPTH
-
-    class BoundedLoader(yaml.SafeLoader):
-        depth = 0
-
-        def compose_node(self, parent, index):
-            nests = self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent)
-            if nests and self.depth >= MAX_DEPTH:
-                raise ComposerError(None, None, "nested more than %d levels deep"
-                                    % MAX_DEPTH, self.peek_event().start_mark)
-            self.depth += nests
-            try:
-                return yaml.SafeLoader.compose_node(self, parent, index)
-            finally:
-                self.depth -= nests
-
-    return BoundedLoader
+    return validate_section(document.data[SECTION], path)
 
 
 def validate_section(section, path=CONFIG_FILE):

@@ -17,7 +17,7 @@ README = os.path.join(os.path.dirname(APP), "README.md")
 
 PURE = ("bounds", "child", "events", "health", "heapmap", "lines", "merge", "messages",
         "orphans", "pacing", "plan", "printable", "progress", "records", "request",
-        "runmodes", "stopping", "stderr", "supervise", "tables")
+        "runmodes", "stopping", "stderr", "supervise", "tables", "yamlsection")
 # The standard library a pure module may use: computation only.
 ALLOWED = {"collections", "copy", "errno", "heapq", "itertools", "json", "math", "operator",
            "re", "signal", "unicodedata"}

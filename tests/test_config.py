@@ -1,5 +1,7 @@
 """The `magg` section of ./config.yaml: defaults and validation."""
 
+import os
+
 import pytest
 
 from app import MaggError
@@ -174,3 +176,152 @@ def test_config_error_names_config_yaml_and_what_is_wrong(text, named):
 
 def test_sections_of_other_drivers_alone_give_the_defaults():
     assert parse_config("prom:\n  url: http://prom:9090\nvegeta: {rate: 5}\n") == DEFAULTS
+
+
+# -- a key given twice ---------------------------------------------------------------
+# YAML keeps the last of two equal keys: a driver listed twice, the second
+# time without `run: never`, would quietly run again.
+
+@pytest.mark.parametrize("text, key, lines", [
+    ("magg:\n  grace_period: 5\nprom: {}\nmagg:\n  grace_period: 9\n", "magg", "lines 1 and 4"),
+    ("magg:\n  drivers:\n    old: {run: never}\n  drivers: {}\n", "magg.drivers", "lines 2 and 4"),
+    ("magg:\n  drivers:\n    old: {run: never}\n    new: {}\n    old: {}\n",
+     "magg.drivers.old", "lines 3 and 5"),
+    ("magg:\n  drivers:\n    old:\n      run: never\n      run: always\n",
+     "magg.drivers.old.run", "lines 4 and 5"),
+    ("magg: {grace_period: 5, grace_period: 6}\n", "magg.grace_period", "line 1"),
+    ("magg:\n  drivers:\n    on: {}\n    yes: {run: never}\n", "magg.drivers.yes",
+     "lines 3 and 4"),
+    ('magg:\n  "grace_period": 1\n  grace_period: 2\n', "magg.grace_period", "lines 2 and 3"),
+])
+def test_a_key_given_twice_in_the_magg_section_names_it_and_both_lines(tmp_path, text, key,
+                                                                        lines):
+    assert "%s is given twice (%s)" % (key, lines) in error(tmp_path, text)
+
+
+@pytest.mark.parametrize("text", ["prom: {a: 1, a: 2}\nmagg: {}\n", "prom: 1\nprom: 2\n",
+                                  "magg:\n  drivers:\n    <<: {old: {}}\n    old: {run: never}\n"])
+def test_keys_given_twice_elsewhere_or_overriding_a_merge_are_not_magg_s_business(
+        tmp_path, text):
+    load(tmp_path, text)
+
+
+def test_a_duplicate_in_the_magg_section_counts_the_lines_of_the_whole_file(tmp_path):
+    text = "prom:\n" + "  q: 'x'\n" * 100 + "magg:\n  drivers: {a: {}}\n  drivers: {}\n"
+    assert "magg.drivers is given twice (lines 103 and 104)" in error(tmp_path, text)
+
+
+# -- the fast read: only the magg block is parsed, when that is provably the same ------
+
+def big_config(magg_at_end=False, queries=3000):
+    prom = "prom:\n  metrics:\n" + "".join(
+        "    - name: m%d\n      query: 'sum(rate(x{job=\"a\"}[5m]))'\n" % i
+        for i in range(queries))
+    magg = "magg:\n  grace_period: 7\n  drivers: {old: {run: never}}\n"
+    return (prom + magg) if magg_at_end else (magg + prom)
+
+
+@pytest.mark.parametrize("magg_at_end", [False, True])
+def test_a_big_file_is_read_without_parsing_the_other_sections(monkeypatch, magg_at_end):
+    from app import config
+    text = big_config(magg_at_end)
+    expected = parse_config(text)
+    monkeypatch.setattr(config, "parse_config", lambda *a: pytest.fail("parsed it all"))
+    assert config.read_config(text.encode("utf-8")) == expected
+    assert expected.grace_period == 7 and expected.drivers["old"].run == "never"
+
+
+def test_a_yaml_error_in_another_section_is_left_to_its_driver(tmp_path):
+    # Documented in the README: once magg can prove where its block is, the
+    # rest of the file is not parsed, so another driver's mistake is its own.
+    config = load(tmp_path, "magg:\n  grace_period: 3\nprom:\n  url: [unclosed\n")
+    assert config.grace_period == 3
+
+
+def test_a_yaml_error_before_a_block_magg_cannot_prove_is_reported(tmp_path):
+    # The quote may run on into magg's lines: only a full parse can say.
+    assert "invalid YAML" in error(tmp_path, "prom: 'unclosed\nmagg:\n  grace_period: 3\n")
+
+
+def test_magg_inside_another_section_s_multi_line_string_is_not_magg(tmp_path):
+    assert load(tmp_path, 'prom: "a\nmagg: {grace_period: 9}\n  b"\n') == DEFAULTS
+
+
+@pytest.mark.parametrize("text", ["prom: &a 1\nmagg: {grace_period: &a 2}\n",
+                                  "magg: {grace_period: &a 2}\nprom: &a 1\n"])
+def test_an_anchor_of_the_magg_block_defined_again_elsewhere_is_invalid_yaml(tmp_path, text):
+    # PyYAML refuses a duplicate anchor; the block alone would not show it.
+    assert "found duplicate anchor 'a'" in error(tmp_path, text)
+
+
+@pytest.mark.parametrize("key", ['"m\\x61gg"', "'magg'", "!!str magg", "? magg\n"])
+def test_magg_written_as_any_yaml_key_is_read(tmp_path, key):
+    assert load(tmp_path, "prom: 1\n%s: {grace_period: 4}\n" % key).grace_period == 4
+
+
+# -- the encoding ----------------------------------------------------------------------
+
+TEXT = "# réglages\nmagg:\n  drivers:\n    old: {run: never}\n"
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be",
+                                   "utf-32", "utf-32-le", "utf-32-be"])
+def test_utf8_and_utf16_or_utf32_with_a_byte_order_mark_are_read(tmp_path, codec):
+    bom = {"utf-16-le": "\ufeff", "utf-16-be": "\ufeff", "utf-32-le": "\ufeff",
+           "utf-32-be": "\ufeff"}.get(codec, "")
+    (tmp_path / "config.yaml").write_bytes((bom + TEXT).encode(codec))
+    assert load_config(str(tmp_path / "config.yaml")).drivers["old"].run == "never"
+
+
+@pytest.mark.parametrize("codec, name", [
+    ("utf-16-le", "UTF-16 (little-endian)"), ("utf-16-be", "UTF-16 (big-endian)"),
+    ("utf-32-le", "UTF-32 (little-endian)"), ("utf-32-be", "UTF-32 (big-endian)")])
+def test_utf16_or_utf32_without_a_byte_order_mark_is_an_error_naming_it(tmp_path, codec,
+                                                                       name):
+    (tmp_path / "config.yaml").write_bytes(TEXT.encode(codec))
+    with pytest.raises(MaggError) as err:
+        load_config(str(tmp_path / "config.yaml"))
+    assert "config.yaml: looks like %s without a byte order mark" % name in err.value.message
+
+
+def test_bytes_that_are_not_utf8_read_as_replacement_characters(tmp_path):
+    (tmp_path / "config.yaml").write_bytes(b"# r\xe9glages\nmagg:\n  drivers: {caf\xe9: {}}\n")
+    assert list(load_config(str(tmp_path / "config.yaml")).drivers) == ["caf\ufffd"]
+
+
+# -- what config.yaml is -----------------------------------------------------------------
+
+def kind_error(path):
+    with pytest.raises(MaggError) as err:
+        load_config(str(path))
+    assert err.value.reason == "config"
+    return err.value.message
+
+
+def test_a_fifo_is_an_error_at_once_naming_it(tmp_path):
+    os.mkfifo(str(tmp_path / "config.yaml"))
+    assert kind_error(tmp_path / "config.yaml").endswith(
+        "config.yaml: is a FIFO (named pipe); magg reads its settings only from a regular file")
+
+
+def test_a_directory_is_an_error_naming_it(tmp_path):
+    (tmp_path / "config.yaml").mkdir()
+    assert "config.yaml: is a directory;" in kind_error(tmp_path / "config.yaml")
+
+
+def test_a_symlink_to_a_device_names_the_target_and_what_it_is(tmp_path):
+    os.symlink("/dev/null", str(tmp_path / "config.yaml"))
+    assert ("config.yaml: is a symbolic link to /dev/null, which is a character device"
+            in kind_error(tmp_path / "config.yaml"))
+
+
+def test_a_dangling_symlink_is_an_error_naming_its_target(tmp_path):
+    os.symlink("settings/servo.yaml", str(tmp_path / "config.yaml"))
+    assert ("config.yaml: is a symbolic link to settings/servo.yaml, which does not exist"
+            in kind_error(tmp_path / "config.yaml"))
+
+
+def test_a_symlink_to_a_regular_file_is_read(tmp_path):
+    (tmp_path / "real.yaml").write_text("magg: {grace_period: 2}\n")
+    os.symlink("real.yaml", str(tmp_path / "config.yaml"))
+    assert load_config(str(tmp_path / "config.yaml")).grace_period == 2
