@@ -165,11 +165,11 @@ class Loop(object):
         return self.pipes.find_orphans()
 
     def signal_orphan(self, action):
-        self.pipes.signal_orphan(action.pid, action.signum)
+        self.pipes.orphans.signal(action.pid, action.signum)
         return ()
 
     def kill_orphan(self, action):
-        self.pipes.kill_orphan(action.pid)
+        self.pipes.orphans.kill(action.pid)
         return ()
 
     ACTIONS = {Spawn: spawn, Signal: send_signal, KillGroup: kill_group,

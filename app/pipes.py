@@ -13,9 +13,10 @@ import os
 import select
 import signal
 
-from app import signals, subreaper
-from app.events import Closed, Exited, NotStarted, Orphans, Output, Reaped, Started
+from app import signals
+from app.events import Closed, Exited, NotStarted, Output, Reaped, Started
 from app.spawn import start_with_pipes
+from app.subreaper import Orphanage
 
 READ_SIZE = 65536
 # Enough reads to empty a pipe left by an exited driver, yet finite when a
@@ -53,37 +54,22 @@ class Pipes(object):
     def __init__(self, spawner, watchdog, reaper=False):
         self.spawner = spawner
         self.watchdog = watchdog
-        self.reaper = reaper        # magg is a child subreaper: orphans come to it
+        self.orphans = Orphanage(reaper)
         self.poller = None
         self.streams = {}
         self.procs = {}
         self.by_pid = {}
-        self.kept = set()           # children from before this round: not its orphans
-        self.orphan_groups = set()  # orphans signalled as the leaders of their groups
 
     def open_round(self, poller):
         self.poller = poller
-        if self.reaper:
-            self.kept = subreaper.children() - {self.watchdog.pid}
+        self.orphans.new_round(self._not_orphans())
 
     def find_orphans(self):
         """[Orphans]: magg's children that are no run's, the watchdog's or an earlier round's."""
-        if not self.reaper:
-            return [Orphans([])]
-        found = subreaper.children() - set(self.by_pid) - self.kept - {self.watchdog.pid}
-        return [Orphans(sorted(found))]
+        return [self.orphans.find(self._not_orphans())]
 
-    def signal_orphan(self, pid, signum):
-        if subreaper.leads_own_group(pid):
-            self.orphan_groups.add(pid)
-            signals.send_group(pid, signum)
-        else:
-            signals.send(pid, signum)
-
-    def kill_orphan(self, pid):
-        if pid in self.orphan_groups:
-            signals.kill_group(pid)
-        signals.send(pid, signal.SIGKILL)
+    def _not_orphans(self):
+        return set(self.by_pid) | {self.watchdog.pid}
 
     def flush(self):
         """Tell the watchdog about the drivers started and reaped since last time."""

@@ -10,8 +10,43 @@ nowhere but in the README: it works as before.
 """
 
 import os
+import signal
+
+from app import signals
+from app.events import Orphans
 
 PR_SET_CHILD_SUBREAPER = 36     # linux/prctl.h
+
+
+class Orphanage(object):
+    """magg's children that are no run's: found, signalled, killed (the OS side of orphans.py)."""
+
+    def __init__(self, reaper):
+        self.reaper = reaper        # magg is a child subreaper: orphans come to it
+        self.kept = set()           # children from before this round: not its orphans
+        self.groups = set()         # orphans signalled as the leaders of their groups
+
+    def new_round(self, known):
+        if self.reaper:
+            self.kept = children() - known
+
+    def find(self, known):
+        """Orphans(pids) of this round; known: the runs' and the watchdog's pids."""
+        if not self.reaper:
+            return Orphans([])
+        return Orphans(sorted(children() - known - self.kept))
+
+    def signal(self, pid, signum):
+        if leads_own_group(pid):
+            self.groups.add(pid)
+            signals.send_group(pid, signum)
+        else:
+            signals.send(pid, signum)
+
+    def kill(self, pid):
+        if pid in self.groups:
+            signals.kill_group(pid)
+        signals.send(pid, signal.SIGKILL)
 
 
 def become_subreaper():
