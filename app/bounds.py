@@ -1,4 +1,8 @@
-"""JSON from outside, read within bounds: nesting depth and integer length (pure).
+"""Values from outside, read and shown within bounds (pure).
+
+Read: JSON nested at most MAX_DEPTH levels, integers of at most MAX_DIGITS
+digits. Shown: short(), an excerpt of any value that costs no more than its
+first few hundred characters, for every message that quotes one.
 
 json.loads recurses in C: on text like "[" * 100000 it raises
 RecursionError, not ValueError, and a value that parses just under the
@@ -12,6 +16,7 @@ older ones read it, and the line magg passes on would then be one a newer
 agent cannot read. The same bound applies on every version.
 """
 
+import itertools
 import json
 
 MAX_DEPTH = 100
@@ -64,3 +69,94 @@ def deeper_than(value, limit):
         stack.extend((child, depth + 1) for child in children
                      if isinstance(child, (dict, list)))
     return False
+
+
+# -- excerpts: any value, shown within bounds --------------------------------------
+
+SHORT = 200
+
+
+def short(obj, limit=SHORT):
+    """A value as JSON, cut to limit characters.
+
+    Bounded in time and memory whatever the value is: only the first limit
+    characters are ever produced, so a value nested 1000 levels deep, one
+    that YAML aliases share a billion times over, a huge integer or a
+    16 MiB string costs no more than a small one. Values JSON has no form
+    for (a YAML date, bytes, a set) are shown all the same.
+    """
+    pieces, size = [], 0
+    for piece in _json_pieces(obj, limit):
+        pieces.append(piece)
+        size += len(piece)
+        if size > limit:
+            return "".join(pieces)[:limit] + "..."
+    return "".join(pieces)
+
+
+# Dicts up to this size are shown with sorted keys, like json.dumps(sort_keys=True);
+# a bigger one in its own order, so no excerpt sorts a million keys.
+_SORTED_KEYS_UP_TO = 1000
+# About 4300 decimal digits.
+_LONGEST_INT_BITS = 14300
+
+
+def _json_pieces(obj, limit):
+    """json.dumps(obj, sort_keys=True) in pieces, produced lazily, without recursion."""
+    stack, ends = [iter([("", obj)])], [""]
+    while stack:
+        for prefix, value in stack[-1]:
+            if prefix:
+                yield prefix
+            if isinstance(value, dict):
+                yield "{"
+                stack.append(_dict_items(value, limit))
+                ends.append("}")
+                break
+            if isinstance(value, (list, tuple, set, frozenset)):
+                yield "["
+                stack.append(("" if i == 0 else ", ", v) for i, v in enumerate(value))
+                ends.append("]")
+                break
+            yield _scalar(value, limit)
+        else:
+            stack.pop()
+            yield ends.pop()
+
+
+def _dict_items(mapping, limit):
+    keys = itertools.islice(mapping, limit + 1)
+    if len(mapping) <= _SORTED_KEYS_UP_TO:
+        try:
+            keys = sorted(mapping)
+        except TypeError:       # keys of mixed types (YAML allows them)
+            pass
+    for i, key in enumerate(keys):
+        text = key if isinstance(key, str) else _scalar(key, limit).strip('"')
+        yield (", " if i else "") + json.dumps(text[:limit + 1]) + ": ", mapping[key]
+
+
+def _scalar(value, limit):
+    if value is None or isinstance(value, (bool, float)):
+        return json.dumps(value)
+    if isinstance(value, str):
+        return json.dumps(value[:limit + 1])
+    if isinstance(value, int):
+        # str() takes time quadratic in the digits, and Python 3.11+ refuses
+        # it past 4300 digits: a longer integer is shown by its length.
+        if value.bit_length() <= _LONGEST_INT_BITS:
+            try:
+                return str(value)
+            except ValueError:
+                pass
+        return "<an integer of about %d digits>" % (value.bit_length() * 0.30103 + 1)
+    if isinstance(value, (bytes, bytearray)):
+        return "<%d bytes>" % len(value)
+    if hasattr(value, "isoformat"):     # a YAML date or timestamp
+        return json.dumps(value.isoformat())
+    return "<%s>" % type(value).__name__
+
+
+def short_text(text, limit=SHORT):
+    """Text from outside cut to limit characters, for a message."""
+    return text if len(text) <= limit else text[:limit] + "..."

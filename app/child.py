@@ -17,7 +17,7 @@ finished, stopped and unstarted are final: the run has its Outcome.
 """
 
 from app import messages
-from app.bounds import OutOfBounds, loads
+from app.bounds import SHORT, OutOfBounds, loads
 from app.lines import LineSplitter, LineTooLong, StderrRelay
 from app.merge import Outcome
 
@@ -102,7 +102,7 @@ class Child(object):
             if not isinstance(obj, dict):
                 if self.state == STOPPING:
                     continue    # cut off by our own stop: not the driver's fault
-                excerpt = line[:messages.SHORT].decode("utf-8", "replace")
+                excerpt = line[:SHORT].decode("utf-8", "replace")
                 events += self.fail(messages.out_of_bounds(excerpt, refused) if refused
                                     else messages.not_json(excerpt))
             elif "progress" in obj:

@@ -132,7 +132,7 @@ def parse_config(text, path=CONFIG_FILE):
 
 
 def _from_document(document, path):
-    from app.messages import short_text
+    from app.bounds import short_text
     if document.duplicate is not None:
         key, first, again = document.duplicate
         raise config_error(path, "%s is given twice (%s); YAML would keep only the last"
@@ -172,14 +172,14 @@ def _seconds(value, where, path):
 
 
 def _boolean(value, where, path):
-    from app.messages import short
+    from app.bounds import short
     if not isinstance(value, bool):
         raise config_error(path, "%s must be true or false, got %s" % (where, short(value)))
     return value
 
 
 def _byte_count(value, where, path):
-    from app.messages import short
+    from app.bounds import short
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise config_error(path, "%s must be a whole number of bytes (0 or more), "
                                  "got %s" % (where, short(value)))
@@ -192,7 +192,7 @@ def _drivers(value, where, path):
     null means none; an empty entry means the defaults.
     """
     from app.runmodes import ALWAYS, RUN_MODES
-    from app.messages import short
+    from app.bounds import short
     if value is None:
         return {}
     if not isinstance(value, dict):

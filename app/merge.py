@@ -7,6 +7,7 @@ reads Outcomes and plain dicts. The words are in messages.py.
 import collections
 
 from app import MaggError, messages
+from app.bounds import short
 from app.records import record
 
 Outcome = record("Outcome", "name returncode result problem stopped stderr_tail seconds",
@@ -72,7 +73,7 @@ def _text(value):
     """A driver's message, bounded; a message that is not text is shown short."""
     if value is None or value == "":
         return None
-    text = value if isinstance(value, str) else messages.short(value)
+    text = value if isinstance(value, str) else short(value)
     return text if len(text) <= TEXT else text[:TEXT - 3] + "..."
 
 

@@ -8,7 +8,7 @@ import re
 
 from app import MaggError
 from app.bounds import OutOfBounds, loads
-from app.messages import short, short_text
+from app.bounds import short, short_text
 from app.records import record
 
 DURATION_KEYS = ("duration", "warmup", "past", "delay")

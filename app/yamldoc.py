@@ -102,7 +102,7 @@ def duplicate(root, section, loader):
 def _mapping(node, where, loader):
     """(the first key given twice in this mapping or None, its children to walk)."""
     from yaml.nodes import ScalarNode
-    from app.messages import short_text
+    from app.bounds import short_text
     lines, children = {}, []
     for key, value in node.value:
         if key.tag == MERGE:

@@ -17,7 +17,7 @@ from app import MaggError
 from app.bounds import MAX_DEPTH, MAX_DIGITS, OutOfBounds, loads
 from app.child import Child
 from app.config import HEARTBEAT, io_timeout, parse_config
-from app.messages import SHORT, short
+from app.bounds import SHORT, short
 from app.progress import Progress, as_number, format_percent
 from app.request import MAX_SECONDS, parse_duration, parse_request
 from app.supervise import Job
@@ -261,7 +261,7 @@ def test_format_percent_always_prints_a_number_from_0_to_100(value, shown):
     assert format_percent(value) == shown
 
 
-# -- excerpts of any value (messages.short) ------------------------------------------
+# -- excerpts of any value (bounds.short) ------------------------------------------
 
 @pytest.mark.parametrize("value", [
     {"b": [1, 2.5, None, True], "a": "x\u00e9\ud800"}, [], {}, "", 10 ** 150, -0.0,

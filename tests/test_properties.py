@@ -32,7 +32,7 @@ from app.bounds import MAX_DEPTH, MAX_DIGITS
 from app.child import Child
 from app.config import HEARTBEAT, io_timeout, parse_config, validate_section
 from app.merge import Outcome, check_round, merge_measure
-from app.messages import SHORT, short
+from app.bounds import SHORT, short
 from app.plan import make_plan
 from app.progress import Progress, as_number, format_percent
 from app.request import DURATION_KEYS, MAX_SECONDS, parse_request

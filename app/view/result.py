@@ -8,7 +8,7 @@ sparkline. Any other payload is shown compactly; no value can make it fail.
 Every line fits the width, like the live block's.
 """
 
-from app.messages import short
+from app.bounds import short
 from app.view.numbers import mean, number, sparkline, stat
 from app.view.text import ELLIPSIS, cells, clip, decoded, fit, pad, paint, printable
 
