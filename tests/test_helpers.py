@@ -126,7 +126,6 @@ def test_fake_driver_split_writes_and_no_newline_still_make_one_line(tmp_path):
     assert run.ok and run.result["annotations"] == {"a": "x" * 50}
 
 
-
 def catches(pid, signum):
     """True once the process has a handler of its own for signum (/proc SigCgt)."""
     with open("/proc/%d/status" % pid) as f:
