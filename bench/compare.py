@@ -22,17 +22,18 @@ import sys
 import tempfile
 import time
 
-import bench
+import common
+from report import ms, table
 
-COMMANDS = (["--info"], ["--describe", bench.APP_ID], [bench.APP_ID])
+COMMANDS = (["--info"], ["--describe", common.APP_ID], [common.APP_ID])
 
 
 def servo_for(base, count, artifacts):
     """A servo directory with `count` trivial drivers and each artifact in it."""
     servo = os.path.join(base, "servo-%d" % count)
     os.makedirs(os.path.join(servo, "measure.d"))
-    for name, text in bench.trivial_drivers(count).items():
-        bench.write_executable(os.path.join(servo, "measure.d", name), text)
+    for name, text in common.trivial_drivers(count).items():
+        common.write_executable(os.path.join(servo, "measure.d", name), text)
     for label, path in artifacts.items():
         shutil.copy2(path, os.path.join(servo, "measure-" + label))
     with open(os.path.join(servo, "request.json"), "w") as handle:
@@ -47,7 +48,7 @@ def timed(argv, cwd, env):
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         elapsed = time.perf_counter() - start
     if code != 0:
-        bench.fail("%s exited %d in %s" % (" ".join(argv), code, cwd))
+        common.fail("%s exited %d in %s" % (" ".join(argv), code, cwd))
     return elapsed
 
 
@@ -59,7 +60,7 @@ def main(argv=None):
     parser.add_argument("--drivers", default="1,100,1000")
     parser.add_argument("--reps", type=int, default=9)
     args = parser.parse_args(argv)
-    python = bench.real_python(args.python)
+    python = common.real_python(args.python)
     artifacts = {"old": os.path.abspath(args.old), "new": os.path.abspath(args.new)}
     rows = []
     with tempfile.TemporaryDirectory(prefix="magg-compare-") as base:
@@ -77,12 +78,12 @@ def main(argv=None):
                             [python, "./measure-" + label] + command, servo, env))
                 ratio = statistics.median(n / o for o, n in zip(times["old"], times["new"]))
                 rows.append([command[0].lstrip("-") if command[0].startswith("-")
-                             else "measure", count, bench.ms(statistics.median(times["old"])),
-                             bench.ms(statistics.median(times["new"])), "%.3f" % ratio])
-                bench.progress("%s, %d drivers: new/old %s" % (rows[-1][0], count, rows[-1][-1]))
+                             else "measure", count, ms(statistics.median(times["old"])),
+                             ms(statistics.median(times["new"])), "%.3f" % ratio])
+                common.progress("%s, %d drivers: new/old %s" % (rows[-1][0], count, rows[-1][-1]))
     print("old: %s\nnew: %s\ninterpreter: %s (%s), %d alternating pairs per row\n" % (
-        args.old, args.new, python, bench.python_version(python), args.reps))
-    print(bench.table(rows, ["command", "drivers", "old", "new", "new/old"]))
+        args.old, args.new, python, common.python_version(python), args.reps))
+    print(table(rows, ["command", "drivers", "old", "new", "new/old"]))
     return 0
 
 

@@ -21,10 +21,14 @@ import os
 import statistics
 import sys
 
+from common import make_servo, progress, write_executable
+from report import Section, ms, target
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))), "tests"))
 import paced_agent  # noqa: E402  (stdlib only; shared with the tests)
 
+KEY = "slow_agent"
 DRIVERS = 4
 LINES = 100                 # per driver, one every 50 ms: 5 s
 CANCEL_AFTER = 2.0
@@ -32,6 +36,9 @@ CANCEL_AFTER = 2.0
 QUICK_DRIVERS, QUICK_LINES, QUICK_CANCEL_AFTER = 2, 20, 0.5
 ROUND_TRIP = 0.05
 TIMEOUT = 120.0
+REPS, QUICK_REPS = 3, 1
+TARGET_LINES_PER_S = 1.5
+TARGET_CANCEL_S = 1.0
 
 DRIVER = """#!/bin/sh
 case "$1" in
@@ -64,7 +71,7 @@ rm -r "$dir"
 """
 
 
-def setup(make_servo, write_executable, base, drivers, lines):
+def setup(base, drivers, lines):
     """The servo directory: the reporting drivers, magg's pass-through rival."""
     drivers = {"d%d" % i: DRIVER % {"lines": lines, "metric": "m%d" % i}
                for i in range(drivers)}
@@ -86,11 +93,13 @@ def one_run(argv, servo, env, cancel_after):
     return len(run.progress) / run.final_at
 
 
-def slow_agent(runner, base, reps, make_servo, write_executable, quick=False):
+def measure(session):
     """{"magg": {...}, "pass_through": {...}}, medians over reps, interleaved."""
-    drivers, lines, cancel_after = ((QUICK_DRIVERS, QUICK_LINES, QUICK_CANCEL_AFTER)
-                                    if quick else (DRIVERS, LINES, CANCEL_AFTER))
-    servo = setup(make_servo, write_executable, base, drivers, lines)
+    runner, reps = session.runner, session.pick(REPS, QUICK_REPS)
+    drivers, lines, cancel_after = session.pick((DRIVERS, LINES, CANCEL_AFTER),
+                                                (QUICK_DRIVERS, QUICK_LINES,
+                                                 QUICK_CANCEL_AFTER))
+    servo = setup(session.base, drivers, lines)
     commands = {"magg": runner.magg("app"), "pass_through": ["./pass-through", "app"]}
     samples = {name: {"lines_per_s": [], "cancel_to_final_s": []} for name in commands}
     for _ in range(reps):
@@ -105,4 +114,27 @@ def slow_agent(runner, base, reps, make_servo, write_executable, quick=False):
     for name, values in samples.items():
         result[name] = {key: statistics.median(v) for key, v in values.items()}
         result[name]["samples"] = values
+    progress("slow agent: magg %.1f lines/s, cancel %.3f s; pass-through %.1f "
+             "lines/s, cancel %.3f s" % (
+                 result["magg"]["lines_per_s"], result["magg"]["cancel_to_final_s"],
+                 result["pass_through"]["lines_per_s"],
+                 result["pass_through"]["cancel_to_final_s"]))
     return result
+
+
+def report(sa):
+    return [Section(
+        "Slow agent: %d drivers x 20 progress lines/s, %d ms per progress line "
+        "read (medians of %d)" % (sa["drivers"], sa["round_trip_s"] * 1000, sa["reps"]),
+        ["", "magg", "pass-through (cat)"],
+        [["progress lines received per second", "%.1f" % sa["magg"]["lines_per_s"],
+          "%.1f" % sa["pass_through"]["lines_per_s"]],
+         ["SIGUSR1 -> final line read", ms(sa["magg"]["cancel_to_final_s"]),
+          ms(sa["pass_through"]["cancel_to_final_s"])]])]
+
+
+def targets(sa):
+    return [target("slow_agent_lines", "slow agent: progress lines received per second",
+                   TARGET_LINES_PER_S, "/s", sa["magg"]["lines_per_s"]),
+            target("slow_agent_cancel", "slow agent: SIGUSR1 to final line read",
+                   TARGET_CANCEL_S, "s", sa["magg"]["cancel_to_final_s"])]

@@ -12,6 +12,13 @@ Two ways to write one, both answering ``--info``, ``--describe APP_ID`` and
   is the script you write, in sh or in Python. Use it when a driver must
   wait for an event, signal, spawn, or write bytes in a particular way.
 
+Either way the file written into measure.d is a stub of a few lines. A
+Python driver (``write_driver``, ``write_script(py=...)``) runs on the
+interpreter running the tests and calls ``specdriver.main`` with its spec as
+JSON: tests/specdriver.py is the driver, a real module (read from
+tests/__pycache__, which this module fills). A sh driver sources
+tests/specdriver.sh for its helpers and answers. A new behaviour goes there.
+
 Examples::
 
     from fakedriver import make_servo, read_records, write_driver, write_script
@@ -91,118 +98,52 @@ to those calls instead (``info_exit=1``, ``describe_sleep=5``). ``cancel`` and
 
 import json
 import os
+import py_compile
 import shlex
 import stat
 import sys
 import textwrap
 
+TESTS = os.path.dirname(os.path.abspath(__file__))
+SPECDRIVER = os.path.join(TESTS, "specdriver.py")
+SPECDRIVER_SH = os.path.join(TESTS, "specdriver.sh")
+
 # Linux reads at most this many bytes of a shebang line.
 MAX_SHEBANG = 127
 
-DRIVER_TEMPLATE = r'''
-import json, os, signal, subprocess, sys, time
+# A Python driver: specdriver.main with its spec. The spec is in the stub, not
+# beside it: measure.d holds drivers only, and a test may copy or rename one.
+PY_STUB = """%(shebang)s
+import sys; sys.path.insert(0, %(tests)r)
+import specdriver; specdriver.main(%(spec)r)
+"""
 
-SPEC = json.loads(%(spec)r)
-argv = sys.argv[1:]
-MODE = {"--info": "info", "--describe": "describe"}.get(argv[0] if argv else "", "measure")
-
-
-def get(key, default=None):
-    """Unprefixed keys are for measure (and record/cancel for every call)."""
-    if MODE == "measure" or key in ("record", "cancel"):
-        default = SPEC.get(key, default)
-    return SPEC.get(MODE + "_" + key, default)
-
-
-def record(event, **data):
-    path = get("record")
-    if path:
-        data.update(event=event, mode=MODE, pid=os.getpid(), time=time.time(),
-                    name=os.path.basename(sys.argv[0]))
-        with open(path, "a") as f:
-            f.write(json.dumps(data) + "\n")
+# A sh driver: specdriver.sh's helpers, the prelude, the answers, the step.
+SH_STUB = """#!/bin/sh
+. %(library)s
+%(prelude)s
+answer "$1" %(info)s %(describe)s
+%(read_stdin)s
+%(step)s
+"""
 
 
-def out(text):
-    sys.stdout.write(text)
-    sys.stdout.flush()
+def _cache_bytecode():
+    """Compile specdriver.py into tests/__pycache__, once per test session.
 
-
-def on_usr1(signum, frame):
-    record("signal", signum=signum)
-    if get("cancel", "handle") == "handle":
-        out(json.dumps({"status": "failed", "reason": "canceled",
-                        "message": "canceled by SIGUSR1"}) + "\n")
-        record("exit", code=3)
-        os._exit(3)
-
-
-def on_term(signum, frame):
-    record("signal", signum=signum)
-    signal.signal(signum, signal.SIG_DFL)
-    os.kill(os.getpid(), signum)
-
-
-cancel = get("cancel", "handle")
-if cancel == "handle":
-    signal.signal(signal.SIGUSR1, on_usr1)
-elif cancel == "ignore":
-    signal.signal(signal.SIGUSR1, signal.SIG_IGN)
-signal.signal(signal.SIGTERM, on_term)
-
-stdin = ""
-if MODE == "measure" and get("read_stdin", True):
-    stdin = sys.stdin.read()
-record("start", argv=sys.argv, cwd=os.getcwd(), stdin=stdin, env=dict(os.environ))
-
-if get("stderr"):
-    sys.stderr.write(get("stderr"))
-    sys.stderr.flush()
-if get("spawn"):
-    subprocess.Popen(get("spawn"), shell=True)
-
-describe = SPEC.get("describe") or {}
-if MODE == "info":
-    result = SPEC["info"] if "info" in SPEC else {"has_cancel": cancel == "handle", "version": "1.0"}
-elif MODE == "describe":
-    result = {"status": "ok", "metrics": describe}
-else:
+    PYTHONDONTWRITEBYTECODE is set on these machines, and a driver may run as
+    a user who cannot write here; without this every driver start would
+    compile the module anew. Drivers run on this interpreter (_shebang), so
+    the cache's tag is theirs.
+    """
     try:
-        request = json.loads(stdin) if stdin.strip() else {}
-    except ValueError:
-        request = {}
-    control = request.get("control") or {}
-    if get("use_duration"):
-        time.sleep(sum(float(control.get(k) or 0) for k in ("warmup", "duration", "past")))
-    for p in get("progress") or []:
-        time.sleep(get("progress_interval", 0))
-        if not isinstance(p, dict):
-            p = {"progress": p[0], "message": p[1]} if isinstance(p, list) else {"progress": p}
-        out(json.dumps(p) + "\n")
-    metrics = SPEC.get("measure")
-    if metrics is None:
-        wanted = request.get("metrics") or list(describe)
-        metrics = dict((m, {"value": 1.0}) for m in describe if m in wanted)
-    result = {"status": "ok", "metrics": metrics}
-    if SPEC.get("annotations") is not None:
-        result["annotations"] = SPEC["annotations"]
+        py_compile.compile(SPECDRIVER, doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
+    except (OSError, py_compile.PyCompileError):
+        pass        # a read-only checkout: drivers compile it as they start
 
-time.sleep(get("sleep", 0))
-result = get("result", result)
-if get("stdout") is not None:
-    out(get("stdout"))
-else:
-    line = json.dumps(result) + ("" if get("no_newline") else "\n")
-    if get("split_writes"):
-        for i in range(0, len(line), 7):
-            out(line[i:i + 7])
-            time.sleep(0.01)
-    else:
-        out(line)
-code = get("exit", 0)
-record("exit", code=code)
-sys.exit(code)
-'''
+
+_cache_bytecode()
 
 
 def _shebang():
@@ -219,74 +160,18 @@ def _write_executable(path, text):
     return path
 
 
+def _write_python(measure_d, name, spec):
+    text = PY_STUB % dict(shebang=_shebang(), tests=TESTS, spec=json.dumps(spec))
+    os.makedirs(str(measure_d), exist_ok=True)
+    return _write_executable(os.path.join(str(measure_d), name), text)
+
+
 def write_driver(measure_d, name, **spec):
     """Write the fake driver ``measure_d/name``; returns its path.
 
     ``spec`` is described in this module's docstring.
     """
-    os.makedirs(str(measure_d), exist_ok=True)
-    text = _shebang() + "\n" + DRIVER_TEMPLATE % {"spec": json.dumps(spec)}
-    return _write_executable(os.path.join(str(measure_d), name), text)
-
-
-# What write_script puts before the measure step of a Python driver.
-PY_SCRIPT = r"""
-import json, os, signal, subprocess, sys, time
-
-P = json.loads(%(params)r)
-MODE = sys.argv[1] if len(sys.argv) > 1 else ""
-
-
-def out(text):
-    sys.stdout.write(text)
-    sys.stdout.flush()
-
-
-def err(text):
-    sys.stderr.write(text)
-    sys.stderr.flush()
-
-
-def note(path, text):
-    # a line in a file the test awaits (tests wait for events, never sleep)
-    with open(path, "a") as f:
-        f.write(text + "\n")
-
-
-def wait_for_file(path, timeout=60):
-    end = time.time() + timeout
-    while not os.path.exists(path) and time.time() < end:
-        time.sleep(0.01)
-
-
-%(prelude)s
-if MODE == "--info":
-    out(%(info)r)
-    sys.exit(0)
-if MODE == "--describe":
-    out(%(describe)r)
-    sys.exit(0)
-%(read_stdin)s
-"""
-
-# What write_script puts before the measure step of a sh driver. wait_for
-# gives up (exit 9) after 1000 naps of 10 ms, so a test never hangs on it.
-SH_SCRIPT = """#!/bin/sh
-wait_for() {
-  i=0
-  while [ ! -e "$1" ]; do
-    i=$((i+1))
-    if [ $i -gt 1000 ]; then echo "gave up waiting for $1" >&2; exit 9; fi
-    sleep 0.01
-  done
-}
-%(prelude)s
-case "$1" in
---info) %(info)s; exit 0 ;;
---describe) %(describe)s; exit 0 ;;
-esac
-%(read_stdin)s
-"""
+    return _write_python(measure_d, name, {"driver": spec})
 
 
 def write_script(measure_d, name, sh=None, py=None, has_cancel=False, metrics=(),
@@ -303,12 +188,13 @@ def write_script(measure_d, name, sh=None, py=None, has_cancel=False, metrics=()
     (``read_stdin=False``: left to the step). ``prelude``, in the same
     language, runs first on every call, --info and --describe included.
 
-    In sh: ``wait_for FILE`` waits (about 10 s at most) for a file.
-    In Python: ``P`` (``params``, plain JSON values), ``MODE`` (argv[1]),
-    ``request`` (stdin as JSON, or None), ``out(text)`` and ``err(text)``
-    (flushed writes), ``note(path, text)`` (append a line),
-    ``wait_for_file(path)``; json, os, signal, subprocess, sys and time are
-    imported.
+    In sh (specdriver.sh is sourced first): ``wait_for FILE`` waits (about
+    10 s at most) for a file.
+    In Python (specdriver.py runs the prelude and the step in one namespace):
+    ``P`` (``params``, plain JSON values), ``MODE`` (argv[1]), ``request``
+    (stdin as JSON, or None), ``out(text)`` and ``err(text)`` (flushed
+    writes), ``note(path, text)`` (append a line), ``wait_for_file(path)``;
+    json, os, signal, subprocess, sys and time are imported.
     """
     if (sh is None) == (py is None):
         raise TypeError("write_script needs exactly one of sh= or py=")
@@ -321,27 +207,18 @@ def write_script(measure_d, name, sh=None, py=None, has_cancel=False, metrics=()
         "describe": describe_stdout if describe_stdout is not None else json.dumps(
             {"status": "ok", "metrics": described}) + "\n",
     }
-    if sh is not None:
-        text = SH_SCRIPT % dict(
-            prelude=textwrap.dedent(prelude).strip(),
-            info=_sh_print(answers["info"]), describe=_sh_print(answers["describe"]),
-            read_stdin="cat >/dev/null" if read_stdin else "",
-        ) + textwrap.dedent(sh).strip() + "\n"
-    else:
-        text = _shebang() + "\n" + PY_SCRIPT % dict(
-            params=json.dumps(params), prelude=textwrap.dedent(prelude).strip(),
-            read_stdin=('request = json.loads(sys.stdin.read() or "{}")' if read_stdin
-                        else "request = None"), **answers
-        ) + textwrap.dedent(py).strip() + "\n"
+    prelude = textwrap.dedent(prelude).strip()
+    if py is not None:
+        return _write_python(measure_d, name, {"script": dict(
+            answers, params=params, prelude=prelude, read_stdin=read_stdin,
+            step=textwrap.dedent(py).strip())})
+    text = SH_STUB % dict(
+        library=shlex.quote(SPECDRIVER_SH), prelude=prelude,
+        info=shlex.quote(answers["info"]), describe=shlex.quote(answers["describe"]),
+        read_stdin="cat >/dev/null" if read_stdin else "",
+        step=textwrap.dedent(sh).strip())
     os.makedirs(str(measure_d), exist_ok=True)
     return _write_executable(os.path.join(str(measure_d), name), text)
-
-
-def _sh_print(text):
-    """A sh command printing text exactly (one line: printf's own newline)."""
-    if text.endswith("\n") and "\n" not in text[:-1]:
-        return "printf '%%s\\n' %s" % shlex.quote(text[:-1])
-    return "printf '%%s' %s" % shlex.quote(text)
 
 
 def make_servo(root, config=None):

@@ -1,20 +1,34 @@
-"""Smoke test of bench/bench.py: a --quick run writes every section with numbers.
+"""Smoke test of bench/bench.py: a --quick run writes every section with numbers;
+and how the scenarios' reports come together (bench/report.py).
 
 No timing assertions: the benchmark reports numbers, it does not judge a
 test run on a busy machine. Skipped when the artifact has not been built.
 """
 
+import importlib.util
 import json
 import numbers
 import os
 import subprocess
 import sys
+import types
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench", "bench.py")
 ARTIFACT = os.path.join(ROOT, "dist", "measure.pyz")
+
+
+def load(path, name):
+    """bench/NAME.py by its path: bench/ on sys.path would lend generic names."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+report = load(os.path.join(ROOT, "bench", "report.py"), "bench_report")
 
 SECTIONS = {
     "overhead": ("magg_median_s", "shell_median_s", "ratio_median"),
@@ -65,3 +79,23 @@ def test_quick_run_writes_every_section(tmp_path):
         assert is_number(target["value"]) and isinstance(target["met"], bool)
     # The printed table is the JSON's own.
     assert results["table"] in proc.stdout.decode()
+
+
+def scenario(key, items):
+    return types.SimpleNamespace(KEY=key, report=lambda section: items)
+
+
+def test_rows_a_scenario_adds_to_a_shared_table_print_in_that_table():
+    shared, header = report.SUPERVISION, report.SUPERVISION_HEADER
+    plugged = [scenario("a", [report.Section(shared, header, [["a", 1, "1 s", ""]]),
+                              "a footnote"]),
+               scenario("b", [report.Section("Other", ["k"], [["v"]])]),
+               scenario("not run", [report.Section("Never", ["k"], [["v"]])]),
+               types.SimpleNamespace(KEY="c"),       # no report: nothing printed
+               scenario("d", [report.Section(shared, header, [["d", 2, "2 s", ""]])])]
+
+    sections, notes = report.collect({"a": {}, "b": {}, "c": {}, "d": {}}, plugged)
+
+    assert [(s.title, s.rows) for s in sections] == [
+        (shared, [["a", 1, "1 s", ""], ["d", 2, "2 s", ""]]), ("Other", [["v"]])]
+    assert notes == ["a footnote"]

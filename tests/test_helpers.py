@@ -1,14 +1,18 @@
 """The test helpers behave as documented: agent.py reads like the servo agent,
 fakedriver.py drivers do what their spec or script says."""
 
+import importlib.util
 import json
 import os
 import signal
+import subprocess
 
 import agent
 import pytest
 
+import fakedriver
 from fakedriver import make_servo, read_records, write_driver, write_script
+from processes import wait_until
 
 
 def sh(servo, body, **kw):
@@ -120,6 +124,43 @@ def test_fake_driver_split_writes_and_no_newline_still_make_one_line(tmp_path):
                         split_writes=True, no_newline=True)]
     run = agent.measure(cmd, "a", {}, str(tmp_path))
     assert run.ok and run.result["annotations"] == {"a": "x" * 50}
+
+
+def catches(pid, signum):
+    """True once the process has a handler of its own for signum (/proc SigCgt)."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("SigCgt:"):
+                return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    return False
+
+
+def test_fake_driver_answers_cancel_while_it_still_waits_for_its_input(tmp_path):
+    # A test may signal a driver as soon as it runs: the handler comes first.
+    path = write_driver(tmp_path / "measure.d", "d", sleep=30)
+    proc = subprocess.Popen([path, "app"], cwd=str(tmp_path), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
+    try:
+        assert wait_until(lambda: catches(proc.pid, signal.SIGUSR1), 10)
+        proc.send_signal(signal.SIGUSR1)
+        assert json.loads(proc.stdout.read())["reason"] == "canceled"
+        assert proc.wait(timeout=10) == 3
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdin.close()
+        proc.stdout.close()
+
+
+def test_fake_driver_loads_its_module_compiled_not_from_source(tmp_path):
+    # Suites start drivers by the thousand, with PYTHONDONTWRITEBYTECODE set.
+    path = write_driver(tmp_path / "measure.d", "d")
+    env = dict(os.environ, PYTHONVERBOSE="1", PYTHONDONTWRITEBYTECODE="1")
+    proc = subprocess.run([path, "--info"], cwd=str(tmp_path), env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    assert proc.returncode == 0
+    cached = importlib.util.cache_from_source(fakedriver.SPECDRIVER)
+    assert "code object from %r" % cached in proc.stderr.decode()
 
 
 # -- write_script -------------------------------------------------------------
