@@ -21,6 +21,8 @@ Scenarios, one module each, run and printed in the order of SCENARIOS:
   slow_agent  an agent that spends 50 ms per progress line (the backend
               round trip) reading four drivers that report 20 times a second:
               magg against a pass-through relaying every line
+  large_config  --info with a 5 MB config.yaml against a small one
+  trace_cost  a measurement with and without MAGG_TRACE, per event
 
 Adding a scenario is a module in bench/ and its name in SCENARIOS. The
 module has
@@ -64,7 +66,8 @@ import tempfile
 from common import ARTIFACT, ROOT, Runner, Session, fail, progress, python_version, real_python
 from report import render
 
-SCENARIOS = ("scale", "memory", "cancel", "deadline", "startup", "slow_agent")
+SCENARIOS = ("scale", "memory", "cancel", "deadline", "startup", "slow_agent", "large_config",
+             "trace_cost")
 
 DEFAULT_OUT = os.path.join(ROOT, "bench", "results.json")
 

@@ -124,6 +124,42 @@ def table(result):
     return "\n".join(rows)
 
 
+# -- as a make bench scenario (bench.py) ---------------------------------------------
+
+KEY = "large_config"
+PAIRS, QUICK_PAIRS = 7, 3
+TARGET_RATIO = 2.0
+
+
+def measure(session):
+    return run(session.artifact, session.python, session.pick(PAIRS, QUICK_PAIRS))
+
+
+def report(result):
+    from report import SUPERVISION, SUPERVISION_HEADER, Section, ms
+    rows = []
+    for case in CASES:
+        data, ratio = result["cases"][case], result["ratios"].get(case)
+        rows.append(["--info, config.yaml %s (%.1f MB)" % (case, data["config_bytes"] / 1e6),
+                     result["pairs"], ms(data["seconds"]),
+                     "peak RSS %.1f MiB%s" % (data["max_rss_kib"] / 1024, "" if ratio is None
+                                              else "; x%.2f time, x%.2f RSS of small"
+                                              % (ratio["seconds"], ratio["max_rss"]))])
+    return [Section(SUPERVISION, SUPERVISION_HEADER, rows)]
+
+
+def targets(result):
+    from report import target
+    found = []
+    for case in ("large", "large-end"):
+        ratio = result["ratios"][case]
+        found.append(target("large_config_" + case, "--info, 5 MB config.yaml (%s) / small: "
+                            "time" % case, TARGET_RATIO, "x", ratio["seconds"]))
+        found.append(target("large_config_rss_" + case, "--info, 5 MB config.yaml (%s) / "
+                            "small: peak RSS" % case, TARGET_RATIO, "x", ratio["max_rss"]))
+    return found
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--artifact", default=ARTIFACT)
