@@ -58,6 +58,7 @@ class Loop(object):
                 self.offer_spawns()
                 if supervisor.done:
                     break
+                self.draw()
                 self.std.watch()
                 self.serve(poller.poll(self.timeout()))
                 self.dispatch(self.std.idle_news())
@@ -65,6 +66,7 @@ class Loop(object):
                 if wake_at is not None and wake_at <= self.clock():
                     self.dispatch([Tick()])
                 self.pipes.flush()
+            self.draw(last=True)
         finally:
             self.queue.clear()
             self.pipes.abandon()
@@ -89,9 +91,22 @@ class Loop(object):
                 left = LONGEST_WAIT
             wait = int(max(0.0, min(left, LONGEST_WAIT)) * 1000) + 1
         idle = self.std.wait_ms()
+        view = self.std.view
+        frame = None if view is None else view.wait_ms(self.clock())
+        if frame is not None:
+            idle = frame if idle is None else min(idle, frame)
         if idle is not None:
             wait = idle if wait is None else min(wait, idle)
         return wait
+
+    def draw(self, last=False):
+        """The terminal view, when a measurement shows one, at its own calm pace
+        (viewer.py); what it wrote counts in magg's stderr backlog."""
+        view = self.std.view
+        if view is not None:
+            view.draw(self.supervisor, self.clock(), last)
+            if not last:
+                self.dispatch(self.std.news())
 
     def serve(self, ready):
         """Hand what poll found ready to its owner, in fd order, as events."""
