@@ -46,7 +46,6 @@ class Viewer(object):
         self.owners = {}            # {metric: the driver that returned it}
         self.next_frame = None      # when a frame is due; None: not measuring
         self._held = []             # whole stderr lines not shown yet
-        self._partial = b""
         self.held = 0               # their bytes: magg's stderr backlog, in part
         inbox.catch_resize()
 
@@ -66,10 +65,12 @@ class Viewer(object):
     # -- stdio.Streams ------------------------------------------------------
 
     def stderr(self, data):
-        """Bytes for magg's stderr, whole lines as a rule: held until the
-        loop's next pass (one redraw for all a pass read) or the end."""
-        lines = (self._partial + bytes(data)).split(b"\n")
-        self._partial = lines.pop()
+        """Bytes for magg's stderr, whole lines (lines.py's relay and magg's own
+        messages end every line): held until the loop's next pass, so all a
+        pass read costs one redraw, or until the end."""
+        lines = bytes(data).split(b"\n")
+        if not lines[-1]:
+            lines.pop()
         self._held.extend(lines)
         self.held += len(data)
 
@@ -107,7 +108,7 @@ class Viewer(object):
         terminal is put back and the error goes up.
         """
         try:
-            self._show_held(True)
+            self._show_held()
             width, _ = terminal.size(self.environ)
             text = self.live.close() + "\n" + result_table(
                 final, self.owners, failures, width, self.color, self.units)
@@ -119,16 +120,12 @@ class Viewer(object):
     def abandon(self):
         """After a bug: the terminal put back, what stderr was held written raw."""
         self.std.out.write(terminal.restore(self.kind))
-        held = b"".join(line + b"\n" for line in self._held) + self._partial
-        self._held, self._partial, self.held = [], b"", 0
-        self.std.err.write(held)
+        held, self._held, self.held = self._held, [], 0
+        self.std.err.write(b"".join(line + b"\n" for line in held))
 
-    def _show_held(self, partial=False):
-        if partial and self._partial:
-            self._held.append(self._partial)
-            self._partial = b""
+    def _show_held(self):
         if self._held:
-            lines, self._held, self.held = self._held, [], len(self._partial)
+            lines, self._held, self.held = self._held, [], 0
             self._write(self.live.above(lines))
 
     def _write(self, text):

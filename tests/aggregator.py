@@ -43,7 +43,7 @@ FROM_ARTIFACT = os.environ.get("MAGG_TEST_ARTIFACT", "") not in ("", "0")
 CMD = [PYTHON, ARTIFACT] if FROM_ARTIFACT else [PYTHON, "-m", "app"]
 
 # Settings of the test run that magg and its drivers must not see.
-TEST_SETTINGS = ("MAGG_TEST_PYTHON", "MAGG_TEST_ARTIFACT", "OPTUNE_IO_TIMEOUT")
+TEST_SETTINGS = ("MAGG_TEST_PYTHON", "MAGG_TEST_ARTIFACT", "MAGG_TEST_BASELINE", "OPTUNE_IO_TIMEOUT")
 APP_ID = "app1"
 # No single call may take longer than this, whatever breaks.
 SAFETY = 60
@@ -111,6 +111,13 @@ class Magg(object):
 
     def env(self, **extra):
         return environment(self.marker, **extra)
+
+    def cmd_after(self, prologue):
+        """The command, with Python code run first in magg's own process: an
+        import made to fail, a bug injected, a record of what it loaded."""
+        start = ('runpy.run_path(%r, run_name="__main__")' % ARTIFACT if FROM_ARTIFACT
+                 else 'runpy.run_module("app", run_name="__main__", alter_sys=True)')
+        return [PYTHON, "-c", "import runpy, sys\n%s\n%s\n" % (prologue, start)]
 
     def _kw(self, kw):
         kw.setdefault("timeout", SAFETY)

@@ -2,6 +2,7 @@
 through a terminal emulator (pyte) into what a person sees.
 
     with OnTerminal(magg, servo, [APP_ID], request, columns=100, lines=40) as term:
+                                        # cmd=magg.cmd_after(...): a bug injected
         term.wait_for("running")        # reads magg's output until the screen shows it
         term.resize(50, 20)             # TIOCSWINSZ: the kernel sends SIGWINCH
         term.interrupt()                # ^C typed at the terminal
@@ -41,7 +42,7 @@ class OnTerminal(object):
     """One magg run with its stdout (and by default stderr) on a fresh pty."""
 
     def __init__(self, magg, servo, args, request=None, columns=100, lines=40, env=None,
-                 stderr=None):
+                 stderr=None, cmd=None):
         self.master, self.slave = os.openpty()
         set_size(self.slave, columns, lines)
         self.modes = termios.tcgetattr(self.slave)
@@ -52,7 +53,7 @@ class OnTerminal(object):
             handle.write("" if request is None else json.dumps(request))
         with open(path, "rb") as stdin:
             self.proc = subprocess.Popen(
-                magg.cmd + list(args), cwd=str(servo), env=env or magg.env(TERM="xterm"),
+                (cmd or magg.cmd) + list(args), cwd=str(servo), env=env or magg.env(TERM="xterm"),
                 stdin=stdin, stdout=self.slave,
                 stderr=self.slave if stderr is None else stderr,
                 start_new_session=True, preexec_fn=make_controlling(1))
