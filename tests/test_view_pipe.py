@@ -19,6 +19,7 @@ from fakedriver import write_script
 APP = "app1"
 VIEW_MODULES = ("app.view", "app.viewer", "app.snapshot")
 BASELINE = os.environ.get("MAGG_TEST_BASELINE")
+INJECTED = pytest.mark.skipif(not aggregator.INJECTS, reason="the artifact runs its own app")
 POISON = "for name in %r:\n    sys.modules[name] = None\n" % (VIEW_MODULES,)
 LOADED = """
 import atexit
@@ -53,6 +54,7 @@ def on_a_pipe(cmd, servo, env):
     return done.stdout, done.stderr
 
 
+@INJECTED
 def test_the_bytes_on_a_pipe_are_those_of_magg_without_the_view(deterministic, magg):
     env = magg.env(TERM="xterm-256color")
     with_view = on_a_pipe(magg.cmd + [APP], deterministic, env)
