@@ -169,8 +169,8 @@ def dispatch(command, app_id, inbox, std, trace=None):
         std.text(HELP % {"version": __version__, "usage": usage(),
                          "commands": command_lines()})
         return {"status": "ok"}
-    if command is MEASURE:
-        std.view = start_view(std, inbox)
+    if command.name == "measure":
+        std.view = start_view(std, inbox, no_view=command is not MEASURE)
     text = read_stdin() if command.stdin else None
     try:
         settings, found = setup()
@@ -192,11 +192,12 @@ def dispatch(command, app_id, inbox, std, trace=None):
     return shown(std, command, result)
 
 
-def start_view(std, inbox):
-    """The terminal view of a measurement (viewer.py) when stdout is a terminal,
-    else None: on a pipe neither the view nor viewer.py is loaded."""
+def start_view(std, inbox, no_view):
+    """The terminal view of a measurement (viewer.py) when stdout is a terminal
+    and --no-view was not given, else None: on a pipe neither the view nor
+    viewer.py is loaded."""
     from app import terminal
-    term = terminal.detect(os.environ)
+    term = terminal.detect(os.environ, no_view)
     if term is None:
         return None
     from app.viewer import Viewer

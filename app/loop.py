@@ -12,6 +12,10 @@ while it carries out actions (a spawn gives Started, a read gives Output)
 join a queue and are handed over one at a time, in order, after the
 actions of the event before: the supervisor is never called while it is
 still answering.
+
+On a terminal a measurement has a view (viewer.py, reached through
+std.view): the loop wakes when it wants to draw and lets it draw once per
+pass; it reads the supervisor's state itself, at its own pace.
 """
 
 import collections

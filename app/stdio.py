@@ -9,6 +9,10 @@ shared (a terminal, a pipe the agent's own log also goes to), and
 O_NONBLOCK would change it for every process that holds it. Instead each
 write is at most PIPE_BUF bytes and comes right after POLLOUT, which for a
 pipe means at least that much room (POSIX), so no write blocks.
+
+When a measurement shows the terminal view (viewer.py), Streams holds it:
+progress lines are not written (the view shows progress), and stderr goes
+to the view when stderr is the same terminal.
 """
 
 import array

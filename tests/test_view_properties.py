@@ -48,7 +48,7 @@ TEXT = st.one_of(st.text(CHARS, max_size=40), st.sampled_from(HOSTILE),
 NUMBER = st.one_of(st.none(), st.floats(), st.integers(-10, 1000), st.just(10 ** 400),
                    st.just("50"))
 ROW = st.builds(Row, TEXT, st.sampled_from(
-    ("starting", "running", "stopping", "done", "failed", "\x1b[2Jodd")), NUMBER,
+    ("starting", "running", "stopping", "done", "stopped", "failed", "\x1b[2Jodd")), NUMBER,
     st.one_of(st.none(), st.floats(0, 1e7), st.just(float("nan"))),
     st.one_of(st.none(), TEXT), st.one_of(st.none(), TEXT))
 FRAME = st.tuples(st.just("frame"), NUMBER, st.lists(ROW, max_size=6),

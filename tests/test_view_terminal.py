@@ -8,6 +8,7 @@ file); nothing sleeps.
 
 import json
 import re
+import subprocess
 import termios
 
 import pytest
@@ -324,3 +325,15 @@ def test_a_bug_in_the_result_table_leaves_the_final_line_and_a_sane_terminal(ser
     assert term.final()["status"] == "ok"
     assert "RuntimeError: injected" in term.screen.text()
     assert term.screen.cursor_visible() and term.screen.wraps()
+
+
+# -- the flag -------------------------------------------------------------------
+
+def test_help_lists_no_view_and_it_needs_an_app_id_like_measure(servo, magg):
+    done = subprocess.run(magg.cmd + ["--help"], cwd=str(servo), env=magg.env(),
+                          stdout=subprocess.PIPE, universal_newlines=True, timeout=60)
+    assert re.search(r"^  --no-view APP_ID +measure without the view on a terminal",
+                     done.stdout, re.M)
+    assert "| --no-view APP_ID |" in done.stdout.splitlines()[2]      # the usage line
+    run = magg.call(servo, ["--no-view"])
+    assert run.returncode == 2 and run.result["reason"] == "usage", run
