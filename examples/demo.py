@@ -114,15 +114,13 @@ def show_layout(servo):
     print("   (* = executable: in measure.d/ only those are drivers)")
 
 
-def on_terminal(cmd, args, cwd, env):
-    """(exit code, stdout lines) of a command whose stdout is a terminal.
-
-    magg prints its tables only for a person, that is on a terminal; a
-    pseudo-terminal shows here what an operator would see.
-    """
+def on_pty(cmd, cwd, env, stdin, with_stderr=False):
+    """(exit code, what cmd wrote) with its stdout (and stderr) on a fresh
+    pseudo-terminal of WIDTH columns."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen(cmd + args, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                            stdout=slave)
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, WIDTH, 0, 0))
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=stdin, stdout=slave,
+                            stderr=slave if with_stderr else None)
     os.close(slave)
     chunks = []
     while select.select([master], [], [], IO_TIMEOUT)[0]:
@@ -134,13 +132,22 @@ def on_terminal(cmd, args, cwd, env):
             break
         chunks.append(data)
     os.close(master)
-    code = proc.wait()
-    return code, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n").splitlines()
+    return proc.wait(), b"".join(chunks)
+
+
+def on_terminal(cmd, args, cwd, env):
+    """(exit code, stdout lines) of a command whose stdout is a terminal.
+
+    magg prints its tables only for a person, that is on a terminal; a
+    pseudo-terminal shows here what an operator would see.
+    """
+    code, out = on_pty(cmd + args, cwd, env, subprocess.DEVNULL)
+    return code, out.decode("utf-8", "replace").replace("\r\n", "\n").splitlines()
 
 
 def at_terminal(cmd, args, request_path, cwd, env):
     """(exit code, the rows of the screen, the final line) of a measurement whose
-    stdout and stderr are a 100-column terminal, as an operator runs it."""
+    stdout and stderr are a terminal, as an operator runs it."""
     try:
         import pyte
     except ImportError:
@@ -148,24 +155,9 @@ def at_terminal(cmd, args, request_path, cwd, env):
         env = dict(env, TERM="dumb")
     else:
         env = dict(env, TERM="xterm-256color")
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, WIDTH, 0, 0))
     with open(request_path, "rb") as stdin:
-        proc = subprocess.Popen(cmd + args, cwd=cwd, env=env, stdin=stdin, stdout=slave,
-                                stderr=slave)
-    os.close(slave)
-    chunks = []
-    while select.select([master], [], [], IO_TIMEOUT)[0]:
-        try:
-            data = os.read(master, 65536)
-        except OSError:         # EIO: the command closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    code = proc.wait()
-    text, _, final = b"".join(chunks).rstrip(b"\r\n").rpartition(b"\r\n")
+        code, out = on_pty(cmd + args, cwd, env, stdin, with_stderr=True)
+    text, _, final = out.rstrip(b"\r\n").rpartition(b"\r\n")
     if pyte is None:
         rows = text.decode("utf-8", "replace").split("\r\n")
     else:

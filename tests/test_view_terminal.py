@@ -298,14 +298,19 @@ def test_no_view_gives_the_raw_protocol_at_a_terminal(servo, magg):
 
 # -- a bug ----------------------------------------------------------------------
 
+def broken(module, name):
+    """Python that makes module.name raise, run in magg's process before it starts."""
+    return ("import %s\n"
+            "def broken(*args):\n"
+            "    raise RuntimeError('injected')\n"
+            "%s.%s = broken\n" % (module, module, name))
+
+
 @INJECTED
 def test_a_bug_mid_run_still_ends_with_the_final_line_and_a_sane_terminal(servo, magg):
     three_drivers(servo)
-    bug = ("import app.snapshot\n"
-           "def snapshot(supervisor, now):\n"
-           "    raise RuntimeError('injected')\n"
-           "app.snapshot.snapshot = snapshot\n")
-    with OnTerminal(magg, servo, [APP], REQUEST, cmd=magg.cmd_after(bug)) as term:
+    with OnTerminal(magg, servo, [APP], REQUEST, cmd=magg.cmd_after(
+            broken("app.snapshot", "snapshot"))) as term:
         assert term.finish() == 70
     assert term.final()["reason"] == "internal-error"
     assert "RuntimeError: injected" in term.screen.text()     # the traceback, on stderr
@@ -316,11 +321,8 @@ def test_a_bug_mid_run_still_ends_with_the_final_line_and_a_sane_terminal(servo,
 def test_a_bug_in_the_result_table_leaves_the_final_line_and_a_sane_terminal(servo, magg):
     three_drivers(servo)
     go(servo)
-    bug = ("import app.viewer\n"
-           "def result_table(*args):\n"
-           "    raise RuntimeError('injected')\n"
-           "app.viewer.result_table = result_table\n")
-    with OnTerminal(magg, servo, [APP], REQUEST, cmd=magg.cmd_after(bug)) as term:
+    with OnTerminal(magg, servo, [APP], REQUEST, cmd=magg.cmd_after(
+            broken("app.viewer", "result_table"))) as term:
         assert term.finish() == 0                 # the measurement itself went well
     assert term.final()["status"] == "ok"
     assert "RuntimeError: injected" in term.screen.text()
