@@ -5,7 +5,8 @@ view's calm pace: nothing is added to the path every event takes, so a
 measurement on a pipe, which has no view, pays nothing for it.
 
 A run's state on the screen follows its lifecycle (child.py): started but
-silent on stdout is "starting", then "running" from its first stdout line;
+silent is "starting", then "running" from its first stdout line or stderr
+byte (a driver that reports progress only every 30 s is no less running);
 "stopping" once magg has sent it a stop signal; at its exit "done", or
 "failed" when the round counts it as failed (an exit without an ok result,
 a hung driver, one that could not start), or "stopped" when magg stopped it
@@ -26,7 +27,8 @@ def snapshot(supervisor, now):
     for run, child in enumerate(supervisor.children):
         percent, message = reporter.latest.get(child.name, (None, None))
         failure = supervisor.failures.get(run)
-        shown = state(child, failure, child.name in reporter.latest)
+        spoke = child.name in reporter.latest or bool(child.relay.tail())
+        shown = state(child, failure, spoke)
         rows.append(Row(child.name, shown, percent, elapsed(child, now),
                         None if shown == "done" else message,     # said before it ended
                         None if failure is None else reason(failure)))
@@ -34,7 +36,8 @@ def snapshot(supervisor, now):
 
 
 def state(child, failure, spoke):
-    """The word for a run: its lifecycle state, what it said, how it ended."""
+    """The word for a run: its lifecycle state, whether it said anything
+    (spoke: a progress line or stderr), how it ended."""
     if child.state == RUNNING and not spoke and child.result is None:
         return "starting"
     if child.outcome is not None and failure is not None:

@@ -60,7 +60,7 @@ class Viewer(object):
         self.skipped = dict(skipped)
         self.units = {name: attrs["unit"] for name, attrs in (described or {}).items()
                       if isinstance(attrs, dict) and attrs.get("unit") is not None}
-        self.next_frame = float("-inf")
+        self.next_frame = 0.0       # due at once: the clock is monotonic
 
     # -- stdio.Streams ------------------------------------------------------
 
@@ -80,7 +80,7 @@ class Viewer(object):
         """Milliseconds until the view wants the loop back; None: no need."""
         if self.next_frame is None:
             return None
-        return max(0, int((self.next_frame - now) * 1000) + 1)
+        return int(max(0.0, self.next_frame - now) * 1000) + 1
 
     def draw(self, supervisor, now, last=False):
         """Once per pass: a resize, the stderr held, a frame when one is due.

@@ -57,6 +57,12 @@ def test_a_started_driver_is_starting_until_its_first_stdout_line():
     assert shown["vegeta"][1:] == ("starting", None, 3.5, None, None)
 
 
+def test_a_line_on_stderr_is_a_sign_of_life_too():
+    sup = measure_round()
+    sup.handle(Output(1, "stderr", b"connecting to prometheus\n"), 1.0)
+    assert rows(sup, 1.0)["vegeta"].state == "running"
+
+
 def test_a_driver_not_started_yet_is_starting_with_no_time():
     sup = measure_round(start=False)
     assert [(r.state, r.elapsed) for r in snapshot(sup, 1.0)[1]] == [("starting", None)] * 2
