@@ -196,6 +196,8 @@ def start_view(std, inbox, no_view):
     """The terminal view of a measurement (viewer.py) when stdout is a terminal
     and --no-view was not given, else None: on a pipe neither the view nor
     viewer.py is loaded."""
+    if no_view or not os.isatty(1):
+        return None     # the agent's case, decided before terminal.py costs its import
     from app import terminal
     term = terminal.detect(os.environ, no_view)
     if term is None:

@@ -2,8 +2,8 @@
 
 The same deterministic measurement is run with the view's code there and
 with it made unimportable: stdout and stderr must be the same bytes. A
-second check runs magg and lists what it loaded: neither the view nor its
-edge. MAGG_TEST_BASELINE=/path/to/an/older/checkout compares with that
+second check runs magg and lists what it loaded: neither the view, nor its
+edge, nor even the module that decides on it. MAGG_TEST_BASELINE=/path/to/an/older/checkout compares with that
 tree's magg too (a one-off check against the commit before the view).
 """
 
@@ -17,7 +17,7 @@ import aggregator
 from fakedriver import write_script
 
 APP = "app1"
-VIEW_MODULES = ("app.view", "app.viewer", "app.snapshot")
+VIEW_MODULES = ("app.view", "app.viewer", "app.snapshot", "app.terminal")
 BASELINE = os.environ.get("MAGG_TEST_BASELINE")
 INJECTED = pytest.mark.skipif(not aggregator.INJECTS, reason="the artifact runs its own app")
 POISON = "for name in %r:\n    sys.modules[name] = None\n" % (VIEW_MODULES,)
