@@ -28,12 +28,16 @@ class MaggError(Exception):
     """The one error type inner code raises; the CLI turns it into the final line.
 
     status is the protocol status ("failed", "bad-request", ...), reason a short
-    machine-readable word, message the text an operator reads.
+    machine-readable word, message the text an operator reads. failures: for
+    a round that failed, (driver, status, reason, message, stderr tail) of
+    each failed driver: the terminal view lists them; the final line does not.
     """
 
-    def __init__(self, message, status="failed", reason="failed", exit_code=EXIT_FAILED):
+    def __init__(self, message, status="failed", reason="failed", exit_code=EXIT_FAILED,
+                 failures=()):
         Exception.__init__(self, message)
         self.message = message
         self.status = status
         self.reason = reason
         self.exit_code = exit_code
+        self.failures = failures

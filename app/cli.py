@@ -30,7 +30,12 @@ COMMANDS = (
             "the union of the drivers' metrics"),
     Command(None, "measure", REQUIRED, True, None,
             "measure: the request is read from stdin and split\n"
-            "between the drivers; progress lines, then one result"),
+            "between the drivers; progress lines, then one result;\n"
+            "on a terminal, a live view of the drivers and a table\n"
+            "of the result before it"),
+    Command("--no-view", "measure", REQUIRED, True, None,
+            "measure without the view on a terminal: the protocol's\n"
+            "progress lines and the drivers' stderr, as on a pipe"),
     Command("--plan", "plan", REQUIRED, True, "plan_table",
             "show what each driver would receive for the request on\n"
             "stdin and which drivers would be skipped, without\n"
@@ -69,7 +74,8 @@ def command_lines():
             lines.append("  %-18s  %s" % (form(c) if number == 0 else "", text))
     tabled = ", ".join(c.option for c in COMMANDS if c.table)
     lines.append("  %s print a table when stdout is a terminal;" % tabled)
-    lines.append("  on a pipe only the final JSON line.")
+    lines.append("  on a pipe only the final JSON line. The view honours NO_COLOR;")
+    lines.append("  TERM=dumb gets plain lines.")
     return "\n".join(lines)
 
 
@@ -164,6 +170,8 @@ def dispatch(command, app_id, inbox, std, trace=None):
         std.text(HELP % {"version": __version__, "usage": usage(),
                          "commands": command_lines()})
         return {"status": "ok"}
+    if command.name == "measure":
+        std.view = start_view(std, inbox, no_view=command is not MEASURE)
     text = read_stdin(inbox) if command.stdin else None
     try:
         settings, found = setup()
@@ -183,6 +191,20 @@ def dispatch(command, app_id, inbox, std, trace=None):
     finally:
         session.close(normal)
     return shown(std, command, result)
+
+
+def start_view(std, inbox, no_view):
+    """The terminal view of a measurement (viewer.py) when stdout is a terminal
+    and --no-view was not given, else None: on a pipe neither the view nor
+    viewer.py is loaded."""
+    if no_view or not os.isatty(1):
+        return None     # the agent's case, decided before terminal.py costs its import
+    from app import terminal
+    term = terminal.detect(os.environ, no_view)
+    if term is None:
+        return None
+    from app.viewer import Viewer
+    return Viewer(term, inbox, std)
 
 
 def setup():
@@ -224,6 +246,7 @@ def run(argv):
     from app.signals import SignalInbox
     from app.spawn import undo_locale_coercion
     inbox = std = trace = None
+    failures = ()
     try:
         ensure_std_fds()
         std = Streams()
@@ -236,6 +259,7 @@ def run(argv):
     except MaggError as err:
         final = {"status": err.status, "message": err.message, "reason": err.reason}
         code = err.exit_code
+        failures = err.failures
     except MemoryError:     # not a bug: the machine's limit; still one clear line
         final = {"status": "failed", "reason": "out-of-memory",
                  "message": "magg ran out of memory (its address space or the machine's "
@@ -246,10 +270,13 @@ def run(argv):
                  "message": "internal error in magg %s: %s: %s"
                             % (__version__, type(err).__name__, err)}
         code = EXIT_INTERNAL
+        if std is not None:
+            std.end_view(final, broken=True)    # the view may be what broke
         log_traceback(std)
     try:
         if std is None:
             std = Streams()
+        end_view(std, final, failures)
         std.line(final)
         std.finish()
     finally:
@@ -258,6 +285,15 @@ def run(argv):
         if trace is not None:
             trace.close()
     return code
+
+
+def end_view(std, final, failures):
+    """The view's result table before the final line; a table that fails is a
+    traceback on stderr, never a lost final line."""
+    try:
+        std.end_view(final, failures)
+    except Exception:   # a bug in the view: the terminal is put back already
+        log_traceback(std)
 
 
 def start_trace(std, argv):

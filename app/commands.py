@@ -112,21 +112,22 @@ class Session(object):
         return infos, descs
 
     def prepare(self, app_id, text, heartbeats=False):
-        """(merged --info, Plan): everything measure decides before it starts."""
+        """(merged --info, Plan, merged --describe metrics or None): everything
+        measure decides before it starts."""
         from app.plan import make_plan
         from app.request import parse_request
         request = parse_request(text)
         infos, descs = self.query([app_id], app_id if request.names else None, heartbeats)
-        descriptions = None
+        descriptions = described = None
         if descs:
-            merge.merge_describe(descs)     # refuses a metric with two owners
+            described = merge.merge_describe(descs)     # refuses a metric with two owners
             descriptions = merge.descriptions_of(descs)
         plan = make_plan(request, [d.name for d in self.drivers], descriptions,
                          self.settings.grace_period, {d.name: d.run for d in self.drivers})
         if not plan.inputs:
             raise MaggError(messages.nothing_to_measure(plan.skipped), reason="no-drivers")
         return merge.merge_info(infos, self.settings.force_cancel, __version__,
-                                self.forced), plan
+                                self.forced), plan, described
 
     def can_cancel(self, info, plan):
         """has_cancel of the measure round: a driver that will not measure never blocks it,
@@ -146,14 +147,17 @@ class Session(object):
 
     def plan(self, app_id, text):
         from app import health
-        info, plan = self.prepare(app_id, text)
+        info, plan, _ = self.prepare(app_id, text)
         return health.plan_report(info, plan, self.settings.grace_period,
                                   self.settings.force_cancel, self.forced, self.found.ignored)
 
     def measure(self, app_id, text):
         from app.subreaper import become_subreaper
         self.reaper = become_subreaper()    # daemons of drivers come back to magg
-        info, plan = self.prepare(app_id, text, heartbeats=True)
+        info, plan, described = self.prepare(app_id, text, heartbeats=True)
+        view = self.std.view        # the terminal view (viewer.py), or None
+        if view is not None:
+            view.measuring(plan.skipped, described)
         if plan.unowned:
             self.warn(messages.unowned_metrics(plan.unowned))
         if plan.unknown_overrides:
@@ -175,6 +179,8 @@ class Session(object):
                             reason="timeout")
         merge.check_round(outcomes, True, "to measure")
         result, notes = merge.merge_measure(outcomes)
+        if view is not None:
+            view.owners = merge.metric_owners(outcomes)
         for note in notes:
             self.warn(note)
         return result

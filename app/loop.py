@@ -12,6 +12,10 @@ while it carries out actions (a spawn gives Started, a read gives Output)
 join a queue and are handed over one at a time, in order, after the
 actions of the event before: the supervisor is never called while it is
 still answering.
+
+On a terminal a measurement has a view (viewer.py, reached through
+std.view): the loop wakes when it wants to draw and lets it draw once per
+pass; it reads the supervisor's state itself, at its own pace.
 """
 
 import collections
@@ -58,6 +62,7 @@ class Loop(object):
                 self.offer_spawns()
                 if supervisor.done:
                     break
+                self.draw()
                 self.std.watch()
                 self.serve(poller.poll(self.timeout()))
                 self.dispatch(self.std.idle_news())
@@ -69,6 +74,7 @@ class Loop(object):
                     self.serve(poller.poll(0))
                     self.dispatch([Tick()])
                 self.pipes.flush()
+            self.draw(last=True)
         finally:
             self.queue.clear()
             self.pipes.abandon()
@@ -93,9 +99,22 @@ class Loop(object):
                 left = LONGEST_WAIT
             wait = int(max(0.0, min(left, LONGEST_WAIT)) * 1000) + 1
         idle = self.std.wait_ms()
+        view = self.std.view
+        frame = None if view is None else view.wait_ms(self.clock())
+        if frame is not None:
+            idle = frame if idle is None else min(idle, frame)
         if idle is not None:
             wait = idle if wait is None else min(wait, idle)
         return wait
+
+    def draw(self, last=False):
+        """The terminal view, when a measurement shows one, at its own calm pace
+        (viewer.py); what it wrote counts in magg's stderr backlog."""
+        view = self.std.view
+        if view is not None:
+            view.draw(self.supervisor, self.clock(), last)
+            if not last:
+                self.dispatch(self.std.news())
 
     def serve(self, ready):
         """Hand what poll found ready to its owner, in fd order, as events."""

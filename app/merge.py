@@ -87,14 +87,16 @@ def failures_error(failures, outcomes, what):
 
     The status is the first of STATUS_ORDER that a failed driver reported
     (or the one status they all agree on); the reason is that of the first
-    driver, by name, with that status.
+    driver, by name, with that status. The error carries each Failure with
+    its driver's stderr tail, for the result table on a terminal.
     """
     failed = {f.name for f in failures}
     stopped = [o.name for o in outcomes if o.stopped and o.name not in failed]
-    text = messages.failures(failures, len(outcomes), what,
-                             {o.name: o.stderr_tail for o in outcomes}, stopped)
+    tails = {o.name: o.stderr_tail for o in outcomes}
+    text = messages.failures(failures, len(outcomes), what, tails, stopped)
     winner = deciding_failure(failures)
-    return MaggError(text, status=winner.status, reason=winner.reason)
+    return MaggError(text, status=winner.status, reason=winner.reason, failures=tuple(
+        (f.name, f.status, f.reason, f.message, tails.get(f.name)) for f in failures))
 
 
 def deciding_failure(failures):
@@ -194,3 +196,11 @@ def merge_measure(outcomes):
     annotations = union_keeping_both(
         [(o.name, o.result.get("annotations")) for o in outcomes], "annotation", notes)
     return {"status": "ok", "metrics": metrics, "annotations": annotations}, notes
+
+
+def metric_owners(outcomes):
+    """{metric of the merged result: the driver that returned it}, renamed
+    metrics ("<driver>:<key>") included, by merging as merge_measure does."""
+    return union_keeping_both(
+        [(o.name, {key: o.name for key in o.result.get("metrics") or {}}) for o in outcomes],
+        "metric", [])

@@ -59,6 +59,9 @@ class Reporter(object):
         self.pacer = pacer
         self.track = track
         self.said = collections.OrderedDict()   # driver -> its latest message
+        # driver -> (its latest percent or None, its latest message or None)
+        # from its own progress lines, kept across lines: the terminal view's.
+        self.latest = {}
         self.dirty = False                      # a change not yet sent
         self.standing = None    # said first in every line from now on (who is waited for)
 
@@ -68,6 +71,9 @@ class Reporter(object):
             return []
         if value is not None:
             self.progress.update(name, value)
+        percent, said = self.latest.get(name, (None, None))
+        self.latest[name] = (percent if value is None else value,
+                             said if message is None else message)
         return self._changed(name, message, now)
 
     def driver_done(self, name, message, now):

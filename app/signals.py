@@ -20,6 +20,7 @@ class SignalInbox(object):
         os.set_blocking(self.fd, False)
         os.set_blocking(self._write_fd, False)
         self._pending = []
+        self.resized = False
         self._old = {}
         try:
             self._old_wakeup = signal.set_wakeup_fd(self._write_fd,
@@ -36,6 +37,19 @@ class SignalInbox(object):
 
     def _record(self, signum, frame):
         self._pending.append(signum)
+
+    def catch_resize(self):
+        """Catch SIGWINCH too, for the terminal view: it wakes the loop and sets
+        a flag (take_resized); it is no stop signal."""
+        self._old[signal.SIGWINCH] = signal.signal(signal.SIGWINCH, self._resize)
+
+    def _resize(self, signum, frame):
+        self.resized = True
+
+    def take_resized(self):
+        """True once after the terminal was resized."""
+        resized, self.resized = self.resized, False
+        return resized
 
     def drain(self):
         """Empty the wakeup pipe; stop signals are then waiting in take_all()."""

@@ -9,6 +9,10 @@ shared (a terminal, a pipe the agent's own log also goes to), and
 O_NONBLOCK would change it for every process that holds it. Instead each
 write is at most PIPE_BUF bytes and comes right after POLLOUT, which for a
 pipe means at least that much room (POSIX), so no write blocks.
+
+When a measurement shows the terminal view (viewer.py), Streams holds it:
+progress lines are not written (the view shows progress), and stderr goes
+to the view when stderr is the same terminal.
 """
 
 import array
@@ -121,6 +125,7 @@ class Streams(object):
     def __init__(self):
         self.out = Outbox(1)
         self.err = Outbox(2)
+        self.view = None            # viewer.Viewer when a measurement shows the view
         self.awaiting_idle = False  # a progress line written, not yet read
         self._poller = None
         self._told_gone = set()     # readers gone that this round's supervisor knows of
@@ -130,7 +135,13 @@ class Streams(object):
         self.out.write((json.dumps(obj) + "\n").encode("utf-8"))
 
     def progress(self, obj):
-        """A progress line: the next may go out once the agent has read it."""
+        """A progress line: the next may go out once the agent has read it.
+
+        None while the view is on: it shows the progress itself, and the
+        reporter, never told the line was read, makes no more.
+        """
+        if self.view is not None:
+            return
         self.line(obj)
         self.awaiting_idle = True
 
@@ -138,7 +149,27 @@ class Streams(object):
         self.out.write(text.encode("utf-8", "replace"))
 
     def log(self, data):
-        self.err.write(data)
+        """Bytes for stderr: above the view's block when stderr is its terminal."""
+        if self.view is not None and self.view.takes_stderr:
+            self.view.stderr(data)
+        else:
+            self.err.write(data)
+
+    def backlog(self):
+        """Bytes of stderr not written yet: the terminal's when the view shows it."""
+        if self.view is not None and self.view.takes_stderr:
+            return self.out.pending + self.view.held
+        return self.err.pending
+
+    def end_view(self, final, failures=(), broken=False):
+        """The view's last text before the final line, once (viewer.py); stderr
+        goes straight to fd 2 from then on. broken: after a bug, the terminal
+        is only put back."""
+        view, self.view = self.view, None
+        if view is not None and broken:
+            view.abandon()
+        elif view is not None:
+            view.end(final, failures)
 
     # -- for the loop -------------------------------------------------------
 
@@ -172,9 +203,10 @@ class Streams(object):
                 except KeyError:
                     pass        # not registered yet in this round
                 events.append(ReaderGone(name))
-        if self.err.pending != self._told_pending:
-            self._told_pending = self.err.pending
-            events.append(StderrPending(self.err.pending))
+        backlog = self.backlog()
+        if backlog != self._told_pending:
+            self._told_pending = backlog
+            events.append(StderrPending(backlog))
         return events
 
     def idle_news(self):

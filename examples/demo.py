@@ -8,12 +8,19 @@ Copies examples/servo/ to a temporary directory, installs the artifact there
 as ./measure, then runs, from that directory: `./measure --check` (on a
 terminal, so it prints its table), `./measure --info`, `./measure --describe`,
 `./measure --plan` and a measurement with a request that gives
-measure-vegeta its own duration. Prints each step's answer,
-progress lines as they arrive, and the merged result. Exits non-zero when a
-step fails.
+measure-vegeta its own duration, first as the agent runs it (progress lines
+as they arrive, the merged result), then as an operator trying it by hand
+at a terminal (the screen it leaves: the live view's last frame and the
+result table). Exits non-zero when a step fails.
+
+    python3 examples/demo.py --live          # that last step on this terminal, live
+
+The screen is read through pyte (pinned in requirements-dev.txt, so `make
+demo` has it); without pyte the demo shows what a dumb terminal gets.
 """
 
 import argparse
+import fcntl
 import importlib.util
 import json
 import os
@@ -21,9 +28,11 @@ import pty
 import select
 import shutil
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -105,15 +114,13 @@ def show_layout(servo):
     print("   (* = executable: in measure.d/ only those are drivers)")
 
 
-def on_terminal(cmd, args, cwd, env):
-    """(exit code, stdout lines) of a command whose stdout is a terminal.
-
-    magg prints its tables only for a person, that is on a terminal; a
-    pseudo-terminal shows here what an operator would see.
-    """
+def on_pty(cmd, cwd, env, stdin, with_stderr=False):
+    """(exit code, what cmd wrote) with its stdout (and stderr) on a fresh
+    pseudo-terminal of WIDTH columns."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen(cmd + args, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                            stdout=slave)
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, WIDTH, 0, 0))
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=stdin, stdout=slave,
+                            stderr=slave if with_stderr else None)
     os.close(slave)
     chunks = []
     while select.select([master], [], [], IO_TIMEOUT)[0]:
@@ -125,8 +132,41 @@ def on_terminal(cmd, args, cwd, env):
             break
         chunks.append(data)
     os.close(master)
-    code = proc.wait()
-    return code, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n").splitlines()
+    return proc.wait(), b"".join(chunks)
+
+
+def on_terminal(cmd, args, cwd, env):
+    """(exit code, stdout lines) of a command whose stdout is a terminal.
+
+    magg prints its tables only for a person, that is on a terminal; a
+    pseudo-terminal shows here what an operator would see.
+    """
+    code, out = on_pty(cmd + args, cwd, env, subprocess.DEVNULL)
+    return code, out.decode("utf-8", "replace").replace("\r\n", "\n").splitlines()
+
+
+def at_terminal(cmd, args, request_path, cwd, env):
+    """(exit code, the rows of the screen, the final line) of a measurement whose
+    stdout and stderr are a terminal, as an operator runs it."""
+    try:
+        import pyte
+    except ImportError:
+        pyte = None
+        env = dict(env, TERM="dumb")
+    else:
+        env = dict(env, TERM="xterm-256color")
+    with open(request_path, "rb") as stdin:
+        code, out = on_pty(cmd + args, cwd, env, stdin, with_stderr=True)
+    text, _, final = out.rstrip(b"\r\n").rpartition(b"\r\n")
+    if pyte is None:
+        rows = text.decode("utf-8", "replace").split("\r\n")
+    else:
+        screen = pyte.Screen(WIDTH, 500)        # tall: nothing scrolls off
+        pyte.ByteStream(screen).feed(text + b"\r\n")
+        rows = [row.rstrip() for row in screen.display]
+        while rows and not rows[-1]:
+            rows.pop()
+    return code, rows, final.decode("utf-8", "replace")
 
 
 def on_progress(line, measurement):
@@ -144,6 +184,8 @@ def main():
                         help="a file in examples/servo/requests/ (default: %(default)s)")
     parser.add_argument("--app-id", default="demo-app")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--live", action="store_true",
+                        help="run the measurement at a terminal on this terminal, live")
     opts = parser.parse_args()
 
     if not opts.source and not os.path.isfile(opts.artifact):
@@ -205,6 +247,21 @@ def main():
 
         heading("merged result (exit %s, %.1f s)" % (run.returncode, run.elapsed))
         show_json(run.result)
+
+        heading("%s %s < requests/%s, at a terminal" % (shown, app, opts.request))
+        if opts.live:
+            with open(request_path, "rb") as stdin:
+                code = subprocess.call(cmd + [app], cwd=servo, env=env, stdin=stdin)
+        else:
+            print("   (by hand: the live view while it runs, then the result table and the\n"
+                  "    final line; `python3 examples/demo.py --live` shows it live here)")
+            code, rows, final = at_terminal(cmd, [app], request_path, servo, env)
+            for row in rows:
+                print("   " + row)
+            print("   " + (final if len(final) <= WIDTH else final[:WIDTH - 1] + "\u2026"))
+        if code != 0:
+            print("\n!! the measurement at a terminal failed (exit %s)" % code)
+            sys.exit(1)
         print("\ndemo: every step succeeded")
         return 0
     finally:

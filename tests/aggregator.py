@@ -42,8 +42,11 @@ PYTHON = os.environ.get("MAGG_TEST_PYTHON") or sys.executable
 FROM_ARTIFACT = os.environ.get("MAGG_TEST_ARTIFACT", "") not in ("", "0")
 CMD = [PYTHON, ARTIFACT] if FROM_ARTIFACT else [PYTHON, "-m", "app"]
 
+# The artifact drops an `app` imported before it starts (pyz/__main__.py), so
+# code that cmd_after() runs first cannot change the artifact's app.
+INJECTS = not FROM_ARTIFACT
 # Settings of the test run that magg and its drivers must not see.
-TEST_SETTINGS = ("MAGG_TEST_PYTHON", "MAGG_TEST_ARTIFACT", "OPTUNE_IO_TIMEOUT")
+TEST_SETTINGS = ("MAGG_TEST_PYTHON", "MAGG_TEST_ARTIFACT", "MAGG_TEST_BASELINE", "OPTUNE_IO_TIMEOUT")
 APP_ID = "app1"
 # No single call may take longer than this, whatever breaks.
 SAFETY = 60
@@ -111,6 +114,14 @@ class Magg(object):
 
     def env(self, **extra):
         return environment(self.marker, **extra)
+
+    def cmd_after(self, prologue):
+        """The command, with Python code run first in magg's own process: an
+        import made to fail, a bug injected (from source only: INJECTS), a
+        record of what it loaded."""
+        start = ('runpy.run_path(%r, run_name="__main__")' % ARTIFACT if FROM_ARTIFACT
+                 else 'runpy.run_module("app", run_name="__main__", alter_sys=True)')
+        return [PYTHON, "-c", "import runpy, sys\n%s\n%s\n" % (prologue, start)]
 
     def _kw(self, kw):
         kw.setdefault("timeout", SAFETY)

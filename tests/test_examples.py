@@ -3,6 +3,7 @@
 import ast
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -188,6 +189,9 @@ def test_demo_runs_from_source():
     assert proc.returncode == 0, proc.stdout
     assert "demo: every step succeeded" in proc.stdout
     assert "requests_throughput" in proc.stdout
+    # the measurement at a terminal: its last frame and a table with a trend
+    assert re.search(r"^   total .* 100%  0:0\d  3 done$", proc.stdout, re.M)
+    assert re.search("^   cpu_usage +measure-prom .* [\u2581-\u2588]{8}$", proc.stdout, re.M)
 
 
 def test_check_finds_the_example_servo_healthy(servo, magg):

@@ -94,6 +94,16 @@ def test_a_failed_driver_shows_its_reason_in_red():
     assert screen.char("running", row="measure-prom").fg == "cyan"
 
 
+def test_a_driver_magg_stopped_keeps_where_it_got_to_and_is_counted_as_stopped():
+    rows = running_rows()
+    rows[1] = Row("measure-vegeta", "stopped", 25.5, 12.0, "attacking at 250/s")
+    screen, _ = show(color=True, rows=rows)
+    row = screen.row_with("measure-vegeta")
+    assert "25%" in row and row.endswith("stopped   attacking at 250/s")
+    assert screen.char("stopped", row="measure-vegeta").fg == "brown"     # yellow
+    assert screen.row_with("total").endswith("1 starting, 1 running, 1 stopped")
+
+
 def test_skipped_drivers_are_listed_once_with_why():
     screen, _ = show(skipped={"measure-prom-b": "run: when-requested, and the request "
                                                 "names no metric it describes"})

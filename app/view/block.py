@@ -16,20 +16,22 @@ Row = collections.namedtuple("Row", "name state percent elapsed message reason")
 Row.__new__.__defaults__ = (None, 0.0, None, None)
 Row.__doc__ = """One driver that measures, as the view shows it.
 
-state: "starting", "running", "stopping", "done" or "failed"; percent: its
+state: "starting", "running", "stopping", "done", "stopped" (magg stopped it:
+a cancel, a timeout, another's failure) or "failed"; percent: its
 last progress 0..100 or None (a done driver shows 100); elapsed: seconds
 since it started; message: its last progress message or None; reason: why a
 failed driver failed ("aborted: slo-violation")."""
 
-STATES = ("starting", "running", "stopping", "done", "failed")
+STATES = ("starting", "running", "stopping", "done", "stopped", "failed")
 GAP = "  "
 FULL, EMPTY, EIGHTHS = "\u2588", "\u2591", " \u258f\u258e\u258d\u258c\u258b\u258a\u2589"
 TOTAL = "total"
 
-STYLE = {"starting": "2", "running": "36", "stopping": "33", "done": "32",
+STYLE = {"starting": "2", "running": "36", "stopping": "33", "done": "32", "stopped": "33",
          "failed": "31", "skipped": "2"}
 # When the terminal has fewer rows than drivers, these states stay longest.
-RANK = {"failed": 0, "stopping": 1, "running": 2, "starting": 3, "done": 4, "skipped": 5}
+RANK = {"failed": 0, "stopping": 1, "running": 2, "starting": 3, "stopped": 4, "done": 4,
+        "skipped": 5}
 
 # Column sets from richest to poorest with the least each needs there; the
 # first that fits wins. The bar goes before the name is cut; the name

@@ -1,61 +1,25 @@
 """Text from outside made safe for a terminal, measured and cut in cells (pure).
 
 Driver names, progress messages, stderr lines, metric names, units and
-series ids all reach the screen through printable(): a driver's own escape
-sequence would otherwise clear the screen under the view, retitle the
-window or move the cursor out of the block.
-
-NOTE for the lead: printable() is this package's own minimal version; the
-tables get theirs from app/printable.py (branch `drivers`). Unify them.
+series ids all reach the screen through printable() (app/printable.py, the
+one the tables use too): a driver's own escape sequence would otherwise
+clear the screen under the view, retitle the window or move the cursor out
+of the block.
 """
 
 import re
 import unicodedata
 
+from app.printable import printable
+
 ELLIPSIS = "\u2026"
 RESET = "\x1b[0m"
 
-# Control (C0, DEL, C1), format (invisible: bidi overrides, zero-width
-# spaces and joiners), lone surrogates (unencodable: writing one would
-# raise) and the line and paragraph separators.
-ESCAPED = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
-NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # Anything but printable ASCII: only such characters need a closer look.
 _NOT_PLAIN = re.compile("[^\x20-\x7e]")
 # A text is looked at this far past what a cell budget can show, so a
 # 16 MiB message costs no more than a short one.
 LOOK_AHEAD = 64
-
-
-def escape(char):
-    """One character as a visible escape: \\n, \\x1b, \\u2028, \\U000e0001."""
-    if char in NAMED:
-        return NAMED[char]
-    code = ord(char)
-    if code < 0x100:
-        return "\\x%02x" % code
-    return "\\u%04x" % code if code < 0x10000 else "\\U%08x" % code
-
-
-def _visible(match):
-    char = match.group()
-    return escape(char) if unicodedata.category(char) in ESCAPED else char
-
-
-def printable(text):
-    """text with every control, format and separator character escaped.
-
-    A combining mark at the start has no character to sit on: a terminal
-    would put it on whatever is left of the cursor (the row above, at
-    column 0), so it is escaped too.
-    """
-    if not _NOT_PLAIN.search(text):
-        return text
-    # ESC first, in C: a coloured log line holds little else to escape.
-    text = _NOT_PLAIN.sub(_visible, text.replace("\x1b", "\\x1b"))
-    if unicodedata.category(text[0]) in ("Mn", "Me"):
-        text = escape(text[0]) + text[1:]
-    return text
 
 
 def decoded(data):
