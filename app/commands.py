@@ -18,9 +18,10 @@ from app.fdlimit import ensure_fd_limit
 from app.loop import Loop
 from app.pacing import Pacer, Reporter
 from app.pipes import Pipes
+from app.rounds import Job, Round
 from app.runmodes import NEVER
 from app.spawn import Spawner
-from app.supervise import Job, Round, Supervisor
+from app.supervise import Supervisor
 from app.watchdog import Watchdog
 
 

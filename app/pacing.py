@@ -124,3 +124,27 @@ class Reporter(object):
         self.said.clear()
         self.dirty = False
         return {"progress": format_percent(self.progress.aggregate()), "message": message}
+
+
+class Quiet(object):
+    """The Reporter of a round that prints no progress (--info, --describe, --check)."""
+
+    wake_at = None
+
+    def driver_progress(self, name, value, message, now):
+        return []
+
+    def driver_done(self, name, message, now):
+        return []
+
+    def note(self, text):
+        pass
+
+    def reader_idle(self, now, running, total):
+        return []
+
+    def due(self, now, running, total):
+        return []
+
+
+QUIET = Quiet()

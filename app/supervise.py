@@ -18,41 +18,18 @@ clock, and a recorded trace replays exactly. The rules:
   stderr is backlogged, always read (and if need be dropped) while stopping.
 """
 
-import collections
-
 from app import messages
-from app.child import RUNNING, STOPPED, STOPPING, WAITING, Child
+from app.child import RUNNING, STOPPED, STOPPING, WAITING
 from app.events import (CanSpawn, Closed, Emit, Exited, NotStarted, Orphans, Output,
                         ReaderGone, ReaderIdle, Reaped, Signalled, Spawn, Started,
                         StderrPending, Tick)
-from app.heapmap import HeapMap
 from app.merge import Failure, driver_failure
 from app.orphans import OrphanStops
+from app.pacing import QUIET
 from app.progress import as_number
-from app.records import record
+from app.rounds import Ending, Runs
 from app.stderr import StderrRoute
 from app.stopping import StopSequence
-
-Job = record("Job", "name argv stdin has_cancel", doc="""One call of one driver in a round.
-
-name: the driver's name; argv: the command; stdin: bytes for its stdin;
-has_cancel: what its --info said (SIGUSR1 stops it; else SIGTERM).""")
-
-Round = record("Round", "jobs deadline stop_on_failure judge_exits", doc="""One set of
-driver runs and its rules.
-
-deadline: the time (on the supervisor's clock) to stop every driver, or None;
-stop_on_failure: a failed driver stops the others (cancel is allowed);
-judge_exits: an exit without a status-ok result is a failure (measure); in
-the --info/--describe round only broken output is, the rest is judged after.""")
-
-Ending = record("Ending", "reason signum running", doc="""Why the supervisor stopped
-every driver.
-
-reason: "cancelled" (signal signum), "timeout" (running: the names still
-running at the deadline), "failed" (a driver failed; cancel allowed) or
-"agent-gone" (nobody reads magg's stdout any more).""")
-
 
 def found_failure(child):
     """The Failure of a run the aggregator found at fault itself, while it runs."""
@@ -65,13 +42,12 @@ class Supervisor(object):
     def __init__(self, round_, settings, reporter=None):
         self.round = round_
         self.settings = settings
-        self.children = [Child(job, settings.stderr_limit) for job in round_.jobs]
-        self.waiting = collections.deque(range(len(self.children)))
-        self.live = len(self.children)      # runs not in a final state
+        self.runs = Runs(round_.jobs, settings.stderr_limit, settings.io_limit)
+        self.children = self.runs.children
         self.stops = StopSequence(settings.cleanup_grace_period)
         self.orphans = OrphanStops(settings.cleanup_grace_period)
-        self.silence = HeapMap()            # run -> when it counts as hung
         self.reporter = reporter
+        self.pace = QUIET if reporter is None else reporter
         self.stderr = StderrRoute()
         self.failures = {}                  # run -> its Failure, the first found
         self.ending = None
@@ -80,30 +56,24 @@ class Supervisor(object):
 
     @property
     def done(self):
-        return not self.live and not self.orphans.busy
-
-    @property
-    def running(self):
-        return self.live - len(self.waiting)
+        return not self.runs.live and not self.orphans.busy
 
     @property
     def wants_to_start(self):
         """True while drivers wait for a spawn slot and no stop has begun."""
-        return bool(self.waiting) and self.ending is None
+        return bool(self.runs.waiting) and self.ending is None
 
     @property
     def wake_at(self):
         """When the supervisor next needs the clock, whatever else happens."""
-        hung = self.silence.first()
-        times = [self.stops.wake_at, self.orphans.wake_at, hung and hung[0],
-                 self.reporter.wake_at if self.reporter else None,
-                 self.round.deadline if self.ending is None else None]
+        times = [self.stops.wake_at, self.orphans.wake_at, self.runs.hung_at,
+                 self.pace.wake_at, self.round.deadline if self.ending is None else None]
         times = [t for t in times if t is not None]
         return min(times) if times else None
 
     def outcomes(self):
         """Every run's Outcome, in job order (once done)."""
-        return [c.outcome for c in self.children]
+        return self.runs.outcomes()
 
     def handle(self, event, now):
         self._actions = []
@@ -114,13 +84,13 @@ class Supervisor(object):
 
     def _can_spawn(self, event, now):
         if self.wants_to_start:
-            run = self.waiting.popleft()
+            run = self.runs.waiting.popleft()
             job = self.children[run].job
             self._actions.append(Spawn(run, job.argv, job.stdin, job.has_cancel))
 
     def _started(self, event, now):
         self._move(event.run, "start", now)
-        self._heard(event.run, now)
+        self.runs.heard(event.run, now)
         self._actions += self.stderr.started(event.run)
 
     def _not_started(self, event, now):
@@ -131,7 +101,7 @@ class Supervisor(object):
     def _output(self, event, now):
         child = self.children[event.run]
         if event.stream == "stdout":
-            self._heard(event.run, now)
+            self.runs.heard(event.run, now)
             self._stdout_events(event.run, child.stdout(event.data), now)
         else:
             self._actions += self.stderr.data(child, event.data)
@@ -146,7 +116,7 @@ class Supervisor(object):
     def _exited(self, event, now):
         child = self.children[event.run]
         child.returncode = event.returncode
-        self.silence.discard(event.run)
+        self.runs.exited(event.run)
         if child.state == STOPPING:
             self._actions += self.stops.exited(event.run)
         self._move(event.run, "exit", now)
@@ -154,15 +124,13 @@ class Supervisor(object):
 
     def _signalled(self, event, now):
         if self.signalled:      # asked twice: no more grace
-            self._actions += self.stops.hurry(
-                [run for run, c in enumerate(self.children) if c.state == STOPPING])
+            self._actions += self.stops.hurry(self.runs.in_state(STOPPING))
             self._actions += self.orphans.hurry()
         self.signalled = True
         self._stop_all(Ending("cancelled", event.signum, []), now)
 
     def _reader_idle(self, event, now):
-        if self.reporter is not None:
-            self._emit(self.reporter.reader_idle(now, self.running, len(self.children)))
+        self._emit(self.pace.reader_idle(now, self.runs.running, len(self.runs)))
 
     def _reader_gone(self, event, now):
         if event.stream == "stdout":
@@ -181,18 +149,17 @@ class Supervisor(object):
 
     def _tick(self, event, now):
         deadline = self.round.deadline
-        if self.ending is None and deadline is not None and now >= deadline and self.live:
-            running = [c.name for c in self.children if c.running]
+        if self.ending is None and deadline is not None and now >= deadline and self.runs.live:
+            running = [self.children[run].name for run in self.runs.in_state(RUNNING, STOPPING)]
             self._stop_all(Ending("timeout", None, running), now)
-        for run in self.silence.pop_due(now):
+        for run in self.runs.silent(now):
             child = self.children[run]
             if child.state == RUNNING and not child.problem:
                 child.fail(messages.hung(self.settings.io_limit))
                 self._stop(run, now)     # even when cancel is not allowed
                 self._failed(run, found_failure(child), now)
         self._actions += self.stops.due(now) + self.orphans.due(now)
-        if self.reporter is not None:
-            self._emit(self.reporter.due(now, self.running, len(self.children)))
+        self._emit(self.pace.due(now, self.runs.running, len(self.runs)))
 
     _HANDLERS = {CanSpawn: _can_spawn, Started: _started, NotStarted: _not_started,
                  Output: _output, Closed: _closed, Exited: _exited,
@@ -205,9 +172,8 @@ class Supervisor(object):
     def _move(self, run, step, now):
         """One lifecycle step of a run; what follows when the run is over."""
         child = self.children[run]
-        if not child.move(step, now):
+        if not self.runs.move(run, step, now):
             return
-        self.live -= 1
         failure = None
         if child.state != STOPPED and self.round.judge_exits:
             failure = driver_failure(child.outcome, True)
@@ -215,22 +181,16 @@ class Supervisor(object):
             self._failed(run, failure, now, tell=False)
         elif self.failures:
             self._tell_waiting(now, tell=False)
-        if self.reporter is not None:       # says the standing message too, if any
-            self._emit(self.reporter.driver_done(
-                child.name, messages.done(child.state == STOPPED, failure), now))
+        self._emit(self.pace.driver_done(       # says the standing message too, if any
+            child.name, messages.done(child.state == STOPPED, failure), now))
         self._actions += self.stderr.finished(child)
-
-    def _heard(self, run, now):
-        if self.settings.io_limit:
-            self.silence.set(run, now + self.settings.io_limit)
 
     def _stdout_events(self, run, events, now):
         name = self.children[run].name
         for kind, obj in events:
             if kind == "progress":
-                if self.reporter is not None:
-                    self._emit(self.reporter.driver_progress(
-                        name, as_number(obj.get("progress")), obj.get("message"), now))
+                self._emit(self.pace.driver_progress(
+                    name, as_number(obj.get("progress")), obj.get("message"), now))
             else:
                 self._failed(run, found_failure(self.children[run]), now)
 
@@ -247,25 +207,25 @@ class Supervisor(object):
 
         tell: send a line now if the pace allows (else the next line says it).
         """
-        waited = [c for c in self.children if c.state in (WAITING, RUNNING)]
-        if self.reporter is None or not waited:
+        waited = [self.children[run] for run in self.runs.in_state(WAITING, RUNNING)]
+        if not waited:
             return
-        self.reporter.note(messages.waiting_for(
+        self.pace.note(messages.waiting_for(
             [self.failures[run] for run in sorted(self.failures)],
             [c.name for c in waited], [c.name for c in waited if not c.job.has_cancel]))
         if tell:
-            self._emit(self.reporter.due(now, self.running, len(self.children)))
+            self._emit(self.pace.due(now, self.runs.running, len(self.runs)))
 
     def _stop_all(self, ending, now):
         """Stop every driver, once; none starts after this."""
         if self.ending is not None:
             return
         self.ending = ending
-        for run in range(len(self.children)):
+        for run in range(len(self.runs)):
             self._stop(run, now)
         self._actions += self.orphans.begin()
-        while self.waiting:         # never started: stopped before its turn
-            self._move(self.waiting.popleft(), "stop", now)
+        while self.runs.waiting:    # never started: stopped before its turn
+            self._move(self.runs.waiting.popleft(), "stop", now)
 
     def _stop(self, run, now):
         child = self.children[run]

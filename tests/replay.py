@@ -13,7 +13,8 @@ import json
 
 from app.config import DEFAULTS, HEARTBEAT, Settings
 from app.pacing import Pacer, Reporter
-from app.supervise import Job, Round, Supervisor
+from app.rounds import Job, Round
+from app.supervise import Supervisor
 from app.trace import decode, decode_value
 
 

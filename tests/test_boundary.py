@@ -17,7 +17,7 @@ README = os.path.join(os.path.dirname(APP), "README.md")
 
 PURE = ("bounds", "child", "events", "health", "heapmap", "lines", "merge", "messages",
         "orphans", "pacing", "plan", "printable", "progress", "records", "request",
-        "runmodes", "snapshot", "stopping", "stderr", "supervise", "tables", "yamlsection")
+        "rounds", "runmodes", "snapshot", "stopping", "stderr", "supervise", "tables", "yamlsection")
 # The terminal view's package is pure as a whole: state in, text out.
 VIEW = ("view/__init__", "view/block", "view/live", "view/numbers", "view/result",
         "view/text")

@@ -4,7 +4,7 @@ import pytest
 
 from app.child import Child
 from app.lines import MAX_LINE
-from app.supervise import Job
+from app.rounds import Job
 
 
 def child():

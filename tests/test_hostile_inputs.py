@@ -20,7 +20,7 @@ from app.config import HEARTBEAT, io_timeout, parse_config
 from app.bounds import SHORT, short
 from app.progress import Progress, as_number, format_percent
 from app.request import MAX_SECONDS, parse_duration, parse_request
-from app.supervise import Job
+from app.rounds import Job
 
 HUGE_INT = "1" + "0" * 400          # beyond a float: float() raises OverflowError
 LONGER_THAN_PYTHON_READS = "1" + "0" * 5000   # past 3.11's 4300-digit limit

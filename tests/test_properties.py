@@ -36,7 +36,7 @@ from app.bounds import SHORT, short
 from app.plan import make_plan
 from app.progress import Progress, as_number, format_percent
 from app.request import DURATION_KEYS, MAX_SECONDS, parse_request
-from app.supervise import Job
+from app.rounds import Job
 from fakedriver import write_script
 from processes import kill_marked, new_marker
 

@@ -10,8 +10,9 @@ import signal
 from app.events import CanSpawn, Closed, Exited, Output, Signalled, Started, Tick
 from app.merge import Failure
 from app.pacing import Pacer, Reporter
+from app.rounds import Job, Round
 from app.snapshot import reason, snapshot
-from app.supervise import Job, Round, Supervisor
+from app.supervise import Supervisor
 
 
 class Settings(object):

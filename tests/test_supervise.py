@@ -14,8 +14,9 @@ from app.events import (CanSpawn, Closed, Emit, Exited, FindOrphans, KillGroup, 
                         Relay, Resume, Signal, SignalOrphan, Signalled, Spawn, Started,
                         StderrPending, Tick)
 from app.pacing import Pacer, Reporter
+from app.rounds import Job, Round
 from app.stderr import BACKLOG_HIGH, BACKLOG_LOW
-from app.supervise import Job, Round, Supervisor
+from app.supervise import Supervisor
 
 
 class Settings(object):
