@@ -16,8 +16,9 @@ Command = record("Command", "option name argument stdin table help", doc="""One
 command of magg's command line.
 
 option: what selects it ("--info"; None for measure, selected by an APP_ID
-alone); name: the Session method that runs it; argument: what follows the
-option (NONE, OPTIONAL or REQUIRED: an APP_ID); stdin: it reads the request;
+alone); name: the function of commands.py that runs it; argument: what
+follows the option (NONE, OPTIONAL or REQUIRED: an APP_ID); stdin: it reads
+the request;
 table: the tables function that renders its result on a terminal, or None;
 help: its line in --help.""")
 
@@ -79,47 +80,6 @@ def command_lines():
     return "\n".join(lines)
 
 
-HELP = """\
-magg %(version)s: run every servo measure driver in ./measure.d as one driver.
-
-%(usage)s
-
-%(commands)s
-
-Layout (the current directory is the servo directory):
-  ./measure           this file
-  ./config.yaml       configuration for every driver; magg reads its `magg` section
-  ./measure.d/NAME    the drivers: every executable regular file (links followed)
-                      but leftovers (.NAME, NAME~, #NAME#, NAME.bak, NAME.dpkg-old...)
-
-config.yaml, section `magg` (all optional):
-  grace_period: 0          seconds added to the longest warmup+duration+past;
-                           then every driver is stopped. 0: no time limit
-  force_cancel: false      stop all drivers when one fails, even if some
-                           cannot cancel (default: only if all can)
-  cleanup_grace_period: 300  seconds a stopped driver gets before SIGKILL
-  drivers:                 per driver, by its file name in measure.d:
-    NAME:
-      run: always          always: every round (default);
-                           when-requested: --info and --describe, but measures
-                           only when the request names a metric it describes;
-                           never: no round at all, as if not installed
-      force_cancel: false  cannot cancel, but may be stopped when another fails
-
-control.userdata in the request: an entry named after an installed driver is
-  that driver's override ({"control": {...}} merged into its control); every
-  other entry is shared, in each driver's control.userdata (under the
-  override's own userdata); an override for a driver not installed is warned
-  about and passed to no driver.
-
-Stopping: SIGUSR1 (cancel) to drivers with has_cancel, SIGTERM to the others,
-then SIGKILL to each driver's process group once it exited or after
-cleanup_grace_period. SIGUSR1, SIGTERM or SIGINT to magg stop every driver.
-
-Exit codes: 0 ok; 1 failed (a driver, the request, config.yaml, measure.d);
-  2 usage error; 3 cancelled by a signal; 70 internal error in magg.
-The last stdout line is always one JSON object with a "status".
-"""
 
 
 class Usage(MaggError):
@@ -164,9 +124,10 @@ def dispatch(command, app_id, inbox, std, trace=None):
 
     std: magg's stdout and stderr (stdio.Streams); all output goes there.
     """
-    from app.commands import Session
+    from app import commands
 
     if command.name == "help":
+        from app.helptext import HELP
         std.text(HELP % {"version": __version__, "usage": usage(),
                          "commands": command_lines()})
         return {"status": "ok"}
@@ -174,7 +135,7 @@ def dispatch(command, app_id, inbox, std, trace=None):
         std.view = start_view(std, inbox, no_view=command is not MEASURE)
     text = read_stdin(inbox) if command.stdin else None
     try:
-        settings, found = setup()
+        settings, found = commands.setup()
     except MaggError as err:
         if command.name != "version":
             raise
@@ -183,10 +144,10 @@ def dispatch(command, app_id, inbox, std, trace=None):
         std.log(messages.warning(messages.version_not_asked(err.message)).encode(
             "utf-8", "replace"))
         return shown(std, command, health.version_report([], __version__))
-    session = Session(settings, found.drivers, inbox, std, found=found, trace=trace)
+    session = commands.Session(settings, found.drivers, inbox, std, found=found, trace=trace)
     normal = False
     try:
-        result = getattr(session, command.name)(app_id, text)
+        result = getattr(commands, command.name)(session, app_id, text)
         normal = True
     finally:
         session.close(normal)
@@ -194,38 +155,12 @@ def dispatch(command, app_id, inbox, std, trace=None):
 
 
 def start_view(std, inbox, no_view):
-    """The terminal view of a measurement (viewer.py) when stdout is a terminal
-    and --no-view was not given, else None: on a pipe neither the view nor
-    viewer.py is loaded."""
+    """The terminal view of a measurement, or None: on a pipe (the agent's
+    case) neither the view nor terminal.py is loaded."""
     if no_view or not os.isatty(1):
-        return None     # the agent's case, decided before terminal.py costs its import
-    from app import terminal
-    term = terminal.detect(os.environ, no_view)
-    if term is None:
         return None
-    from app.viewer import Viewer
-    return Viewer(term, inbox, std)
-
-
-def setup():
-    """(Settings, drivers.Discovery with run modes) for the current directory.
-
-    A run mode configured for a driver that is not installed is a warning
-    (a typo would otherwise leave a driver on that was meant off); so are
-    leftovers in measure.d and files others could change.
-    """
-    from app import messages
-    from app.config import load_settings
-    from app.drivers import configure, discover, here, warnings
-    here()      # before config.yaml: a deleted directory is not "no config"
-    settings = load_settings(os.environ)
-    found, unknown = configure(discover(itself=sys.argv[0]), settings.drivers)
-    settings = settings._replace(warnings=tuple(settings.warnings) + tuple(warnings(found)))
-    if unknown:
-        settings = settings._replace(warnings=tuple(settings.warnings) + (
-            messages.settings_for_unknown_drivers(
-                {name: settings.drivers[name] for name in unknown}),))
-    return settings, found
+    from app import terminal
+    return terminal.start_view(std, inbox)
 
 
 def shown(std, command, result):

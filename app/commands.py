@@ -1,5 +1,8 @@
 """The aggregator's commands as rounds of driver runs.
 
+Session runs the rounds (one loop, watchdog and pacer for the whole run);
+each command is a function of a session, named as in cli.COMMANDS.
+
 discover -> (--info and --describe round) -> plan each input -> measure
 round -> merge. Each command returns the final object to print or raises
 MaggError; cli.py does the printing and exit codes.
@@ -10,6 +13,8 @@ most, and every module costs start-up time.
 """
 
 import json
+import os
+import sys
 import time
 
 from app import EXIT_CANCELLED, MaggError, __version__, merge, messages
@@ -23,6 +28,26 @@ from app.runmodes import NEVER
 from app.spawn import Spawner
 from app.supervise import Supervisor
 from app.watchdog import Watchdog
+
+
+def setup():
+    """(Settings, drivers.Discovery with run modes) for the current directory.
+
+    A run mode configured for a driver that is not installed is a warning
+    (a typo would otherwise leave a driver on that was meant off); so are
+    leftovers in measure.d and files others could change.
+    """
+    from app.config import load_settings
+    from app.drivers import configure, discover, here, warnings
+    here()      # before config.yaml: a deleted directory is not "no config"
+    settings = load_settings(os.environ)
+    found, unknown = configure(discover(itself=sys.argv[0]), settings.drivers)
+    settings = settings._replace(warnings=tuple(settings.warnings) + tuple(warnings(found)))
+    if unknown:
+        settings = settings._replace(warnings=tuple(settings.warnings) + (
+            messages.settings_for_unknown_drivers(
+                {name: settings.drivers[name] for name in unknown}),))
+    return settings, found
 
 
 class Session(object):
@@ -112,89 +137,92 @@ class Session(object):
             merge.check_round(descs, True, "--describe")
         return infos, descs
 
-    def prepare(self, app_id, text, heartbeats=False):
-        """(merged --info, Plan, merged --describe metrics or None): everything
-        measure decides before it starts."""
-        from app.plan import make_plan
-        from app.request import parse_request
-        request = parse_request(text)
-        infos, descs = self.query([app_id], app_id if request.names else None, heartbeats)
-        descriptions = described = None
-        if descs:
-            described = merge.merge_describe(descs)     # refuses a metric with two owners
-            descriptions = merge.descriptions_of(descs)
-        plan = make_plan(request, [d.name for d in self.drivers], descriptions,
-                         self.settings.grace_period, {d.name: d.run for d in self.drivers})
-        if not plan.inputs:
-            raise MaggError(messages.nothing_to_measure(plan.skipped), reason="no-drivers")
-        return merge.merge_info(infos, self.settings.force_cancel, __version__,
-                                self.forced), plan, described
 
-    def can_cancel(self, info, plan):
-        """has_cancel of the measure round: a driver that will not measure never blocks it,
-        nor one with magg.drivers.<name>.force_cancel (magg may stop it with SIGTERM)."""
-        return merge.can_cancel({name: info["drivers"][name] for name in plan.inputs},
-                                self.settings.force_cancel, self.forced)
+# -- what a measurement decides before it starts --------------------------------------
 
-    # -- the commands: each takes the APP_ID and the request text (or None) ------
+def prepare(session, app_id, text, heartbeats=False):
+    """(merged --info, Plan, merged --describe metrics or None): everything
+    measure decides before it starts."""
+    from app.plan import make_plan
+    from app.request import parse_request
+    request = parse_request(text)
+    infos, descs = session.query([app_id], app_id if request.names else None, heartbeats)
+    descriptions = described = None
+    if descs:
+        described = merge.merge_describe(descs)     # refuses a metric with two owners
+        descriptions = merge.descriptions_of(descs)
+    plan = make_plan(request, [d.name for d in session.drivers], descriptions,
+                     session.settings.grace_period, {d.name: d.run for d in session.drivers})
+    if not plan.inputs:
+        raise MaggError(messages.nothing_to_measure(plan.skipped), reason="no-drivers")
+    return merge.merge_info(infos, session.settings.force_cancel, __version__,
+                            session.forced), plan, described
 
-    def info(self, app_id, text=None):
-        infos, _ = self.query([app_id] if app_id else [], None)
-        return merge.merge_info(infos, self.settings.force_cancel, __version__, self.forced)
+def can_cancel(session, info, plan):
+    """has_cancel of the measure round: a driver that will not measure never blocks it,
+    nor one with magg.drivers.<name>.force_cancel (magg may stop it with SIGTERM)."""
+    return merge.can_cancel({name: info["drivers"][name] for name in plan.inputs},
+                            session.settings.force_cancel, session.forced)
 
-    def describe(self, app_id, text=None):
-        _, descs = self.query(None, app_id)
-        return {"status": "ok", "metrics": merge.merge_describe(descs)}
+# -- the commands: each takes the session, the APP_ID and the request text (or None)
 
-    def plan(self, app_id, text):
-        from app import health
-        info, plan, _ = self.prepare(app_id, text)
-        return health.plan_report(info, plan, self.settings.grace_period,
-                                  self.settings.force_cancel, self.forced, self.found.ignored)
+def info(session, app_id, text=None):
+    infos, _ = session.query([app_id] if app_id else [], None)
+    return merge.merge_info(infos, session.settings.force_cancel, __version__, session.forced)
 
-    def measure(self, app_id, text):
-        from app.subreaper import become_subreaper
-        self.reaper = become_subreaper()    # daemons of drivers come back to magg
-        info, plan, described = self.prepare(app_id, text, heartbeats=True)
-        view = self.std.view        # the terminal view (viewer.py), or None
-        if view is not None:
-            view.measuring(plan.skipped, described)
-        if plan.unowned:
-            self.warn(messages.unowned_metrics(plan.unowned))
-        if plan.unknown_overrides:
-            self.warn(messages.unknown_overrides(plan.unknown_overrides))
-        if plan.unused_userdata:
-            self.warn(messages.unused_userdata(plan.unused_userdata))
-        jobs = [Job(d.name, [d.path, app_id],
-                    json.dumps(plan.inputs[d.name]).encode("utf-8"),
-                    info["drivers"][d.name].get("has_cancel") is True)
-                for d in self.drivers if d.name in plan.inputs]
-        start = self.clock()
-        outcomes, ending = self.run(
-            jobs, deadline=None if plan.limit is None else start + plan.limit,
-            stop_on_failure=self.can_cancel(info, plan), judge_exits=True,
-            reporter=self.reporter([j.name for j in jobs], True))
-        if ending is not None and ending.reason == "timeout":
-            raise MaggError(messages.timed_out(plan.limit, plan.longest,
-                                               self.settings.grace_period, ending.running),
-                            reason="timeout")
-        merge.check_round(outcomes, True, "to measure")
-        result, notes = merge.merge_measure(outcomes)
-        if view is not None:
-            view.owners = merge.metric_owners(outcomes)
-        for note in notes:
-            self.warn(note)
-        return result
+def describe(session, app_id, text=None):
+    _, descs = session.query(None, app_id)
+    return {"status": "ok", "metrics": merge.merge_describe(descs)}
 
-    def version(self, app_id=None, text=None):
-        """The --version report; a driver that cannot answer is named, not fatal."""
-        from app import health
-        infos, _ = self.query([], None, checked=False)
-        return health.version_report(infos, __version__)
+def plan(session, app_id, text):
+    from app import health
+    info, plan, _ = prepare(session, app_id, text)
+    return health.plan_report(info, plan, session.settings.grace_period,
+                              session.settings.force_cancel, session.forced, session.found.ignored)
 
-    def check(self, app_id, text=None):
-        """The --check report: every driver's --info and --describe, and their times."""
-        from app import health
-        infos, descs = self.query([app_id], app_id, checked=False)
-        return health.check_report(self.drivers, infos, descs,
-                                   self.settings.force_cancel, __version__, self.found)
+def measure(session, app_id, text):
+    from app.subreaper import become_subreaper
+    session.reaper = become_subreaper()    # daemons of drivers come back to magg
+    info, plan, described = prepare(session, app_id, text, heartbeats=True)
+    view = session.std.view        # the terminal view (viewer.py), or None
+    if view is not None:
+        view.measuring(plan.skipped, described)
+    if plan.unowned:
+        session.warn(messages.unowned_metrics(plan.unowned))
+    if plan.unknown_overrides:
+        session.warn(messages.unknown_overrides(plan.unknown_overrides))
+    if plan.unused_userdata:
+        session.warn(messages.unused_userdata(plan.unused_userdata))
+    jobs = [Job(d.name, [d.path, app_id],
+                json.dumps(plan.inputs[d.name]).encode("utf-8"),
+                info["drivers"][d.name].get("has_cancel") is True)
+            for d in session.drivers if d.name in plan.inputs]
+    start = session.clock()
+    outcomes, ending = session.run(
+        jobs, deadline=None if plan.limit is None else start + plan.limit,
+        stop_on_failure=can_cancel(session, info, plan), judge_exits=True,
+        reporter=session.reporter([j.name for j in jobs], True))
+    if ending is not None and ending.reason == "timeout":
+        raise MaggError(messages.timed_out(plan.limit, plan.longest,
+                                           session.settings.grace_period, ending.running),
+                        reason="timeout")
+    merge.check_round(outcomes, True, "to measure")
+    result, notes = merge.merge_measure(outcomes)
+    if view is not None:
+        view.owners = merge.metric_owners(outcomes)
+    for note in notes:
+        session.warn(note)
+    return result
+
+def version(session, app_id=None, text=None):
+    """The --version report; a driver that cannot answer is named, not fatal."""
+    from app import health
+    infos, _ = session.query([], None, checked=False)
+    return health.version_report(infos, __version__)
+
+def check(session, app_id, text=None):
+    """The --check report: every driver's --info and --describe, and their times."""
+    from app import health
+    infos, descs = session.query([app_id], app_id, checked=False)
+    return health.check_report(session.drivers, infos, descs,
+                               session.settings.force_cancel, __version__, session.found)

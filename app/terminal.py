@@ -90,3 +90,12 @@ def restore(kind):
         return b""
     from app.view.live import RESTORE
     return RESTORE.encode("ascii")
+
+
+def start_view(std, inbox):
+    """The measurement's Viewer (viewer.py) when this terminal can show it, else None."""
+    term = detect(os.environ, False)
+    if term is None:
+        return None
+    from app.viewer import Viewer
+    return Viewer(term, inbox, std)
