@@ -112,9 +112,20 @@ def test_annotation_returned_by_two_drivers_keeps_both_values_and_says_so():
     a = outcome("a", {"status": "ok", "metrics": {}, "annotations": {"note": "from a"}})
     b = outcome("b", {"status": "ok", "metrics": {}, "annotations": {"note": "from b"}})
     result, notes = merge_measure([a, b])
-    assert sorted(result["annotations"].values()) == ["from a", "from b"]
-    assert any("b" in key for key in result["annotations"] if key != "note")
-    assert len(notes) == 1 and "note" in notes[0]
+    assert result["annotations"] == {"note": "from a", "b:note": "from b"}
+    assert notes == ["annotation 'note' returned by more than one driver; "
+                     "b's value is kept as 'b:note'"]
+
+
+def test_metric_returned_by_two_drivers_keeps_the_later_one_as_driver_colon_key():
+    a = outcome("a", {"status": "ok", "metrics": {"cpu": {"value": 1}}})
+    b = outcome("b", {"status": "ok", "metrics": {"cpu": {"value": 2}}})
+    c = outcome("c", {"status": "ok", "metrics": {"cpu": {"value": 3}}})
+    result, notes = merge_measure([a, b, c])
+    assert result["metrics"] == {"cpu": {"value": 1}, "b:cpu": {"value": 2},
+                                 "c:cpu": {"value": 3}}
+    assert notes == ["metric 'cpu' returned by more than one driver; b's value is kept as 'b:cpu'",
+                     "metric 'cpu' returned by more than one driver; c's value is kept as 'c:cpu'"]
 
 
 # -- failures -----------------------------------------------------------------
