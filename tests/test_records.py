@@ -52,6 +52,8 @@ def test_a_record_replaces_prints_and_deep_copies_like_a_namedtuple():
     assert repr(p) == "Point(x=1, y=2, label='none')"
     assert Point._fields == ("x", "y", "label")
     assert copy.deepcopy(p) == p and type(copy.deepcopy(p)) is Point
+    with pytest.raises(AttributeError):     # __slots__: no per-instance dict
+        p.colour = "red"
 
 
 def test_the_smallest_value_is_at_hand_and_follows_every_change():
