@@ -141,3 +141,40 @@ def test_an_anchor_of_the_block_written_elsewhere_is_found():
     block = find(data)
     assert anchored_elsewhere(data, 0, block, ["x"])
     assert not anchored_elsewhere(data, 0, block, ["xy", "z"])
+
+
+# -- where the text starts (past a byte order mark), and the edges of each rule ---------
+
+def test_find_reads_from_start_and_the_default_start_is_0():
+    assert find(b"magg: 1\n") == Block(0, 8)
+    assert find(b"\xef\xbb\xbfmagg: 1\n", 3) == Block(3, 11)
+    # What lies before start is no text: a lone CR there breaks no line, and
+    # bytes there are no key.
+    assert find(b"\rmagg:\n  a: 1\n", 1) == Block(1, 14)
+    assert find(b"xxmagg: 1\n", 2) == Block(2, 10)
+
+
+def test_crlf_is_no_odd_break_but_a_lone_cr_later_is():
+    assert find(b"magg:\r\n  a: 1\r\n") == Block(0, 15)
+    assert find(b"magg:\n  a: 1\r  b: 2\n") is None
+
+
+def test_a_leading_comment_or_document_start_is_skipped_once():
+    assert find(b"# c\nmagg: 1\n") == Block(4, 12)
+    assert find(b"---\nmagg: 1\n") == Block(4, 12)
+
+
+def test_an_anchor_counts_only_where_the_text_is_and_only_by_its_whole_name():
+    data = b"&a x\nmagg: &a 1\n"
+    block = Block(5, len(data))
+    assert anchored_elsewhere(data, 5, block, ["a"]) is False
+    assert anchored_elsewhere(data, 0, block, ["a"]) is True
+    data = b"x: &aB 1\nmagg: &a 2\n"
+    assert anchored_elsewhere(data, 0, Block(9, len(data)), ["a"]) is False
+    data = b"x: &b 1\nmagg: &a 2\n  y: &b 3\n"
+    assert anchored_elsewhere(data, 0, Block(8, len(data)), ["a", "b"]) is True
+    assert anchored_elsewhere(data, 0, Block(8, len(data)), []) is False
+
+
+def test_a_line_number_counts_from_start():
+    assert line_of(b"\n\nab\ncd", 2, 5) == 1
