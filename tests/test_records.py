@@ -83,3 +83,17 @@ def test_many_updates_keep_the_heap_small():
         h.set("a", float(value))
     assert len(h._heap) <= 4 * len(h) + 17
     assert h.first() == (9999.0, "a")
+
+
+def test_stale_entries_are_bounded_by_4_per_key_plus_16():
+    # Every set() leaves the old entry behind (a lazy heap); the map rebuilds
+    # once they pass 4 * keys + 16, so a driver printing a million progress
+    # lines costs no more memory than one printing ten. (The one test here
+    # that looks inside: this bound is the point of the structure.)
+    h = HeapMap([("a", 0.0), ("b", 0.0)])
+    sizes = []
+    for i in range(1, 60):
+        h.set("a" if i % 2 else "b", float(i))
+        sizes.append(len(h._heap))
+    assert max(sizes) == 4 * 2 + 16 and min(sizes[10:]) == 2
+    assert h.first() == (58.0, "b")
