@@ -377,7 +377,8 @@ def test_the_fast_read_names_the_file_and_the_lines_of_the_whole_file():
 
 
 @pytest.mark.parametrize("text, limit, heartbeat", [
-    ("3", 2.0, 1.5), ("2", 1.0, 1.0), ("2.5", 1.5, 1.25), ("-1", None, HEARTBEAT),
+    ("3", 2.0, 1.5), ("2", 1.0, 1.0), ("2.5", 1.5, 1.25), ("1.5", 0.75, 0.75),
+    ("-1", None, HEARTBEAT),
     ("inf", None, HEARTBEAT), ("", None, HEARTBEAT),
 ])
 def test_optune_io_timeout_at_its_edges(text, limit, heartbeat):
@@ -397,3 +398,11 @@ def test_settings_without_optune_io_timeout_have_no_limit_and_no_warning(tmp_pat
     assert (settings.io_limit, settings.heartbeat, settings.warnings) == (None, HEARTBEAT, ())
     settings = load_settings({"OPTUNE_IO_TIMEOUT": "3"}, str(tmp_path / "config.yaml"))
     assert (settings.io_limit, settings.heartbeat, settings.warnings) == (2.0, 1.5, ())
+
+
+def test_a_config_file_read_from_disk_is_named_by_its_path(tmp_path):
+    path = tmp_path / "other.yaml"
+    path.write_text("magg:\n  force_cancel: 3\n")
+    with pytest.raises(MaggError) as err:
+        load_config(str(path))
+    assert err.value.message == "%s: magg.force_cancel must be true or false, got 3" % path

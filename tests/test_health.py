@@ -236,4 +236,18 @@ def test_a_plan_report_says_every_part_of_the_plan():
         "unowned_metrics": ["disk"], "unknown_overrides": ["nobody"],
         "unused_userdata": ["slo"],
         "time_limit": {"longest_measurement": 5.0, "grace_period": 60, "deadline": 65.0}}
-    assert plan_report(merged, plan, 60, True)["has_cancel"] is True
+    forced = plan_report(merged, plan, 60, True)
+    assert (forced["has_cancel"], forced["warnings"]) == (True, [])
+
+
+def test_a_describe_that_is_no_object_and_a_failed_info_are_both_the_drivers_problem():
+    ds = drivers("prom", "vegeta")
+    infos = [outcome("prom", {"status": "failed", "message": "no"}, 1),
+             info("vegeta", "1", True)]
+    descs = [outcome("prom", {"status": "ok", "metrics": [1]}), desc("vegeta", {})]
+    got = check_report(ds, infos, descs, False, "9.9")
+    assert got["drivers"]["prom"]["problem"] == (
+        "--info: failed: no (exit code 1); "
+        "driver prom: --describe metrics must be an object, got list")
+    # prom never answered --info: the cancel abilities are vegeta's alone.
+    assert (got["has_cancel"], got["warnings"]) == (True, [])

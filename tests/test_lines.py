@@ -124,7 +124,9 @@ def test_a_line_of_exactly_the_limit_passes_one_byte_more_fails_with_the_limit_i
         splitter.feed(b"y")
     assert str(err.value) == "a stdout line is longer than 2 MiB"
     # What was held is dropped: the next line starts afresh.
-    assert splitter.feed(b"ok\n") == [b"ok"] and splitter.close() == []
+    assert splitter.feed(b"x" * (2 * 1024 * 1024)) == []
+    assert splitter.feed(b"\nok\n") == [b"x" * (2 * 1024 * 1024), b"ok"]
+    assert splitter.close() == []
 
 
 def test_a_rest_after_the_last_newline_counts_towards_the_next_lines_limit():
@@ -169,3 +171,9 @@ def test_dropped_stderr_is_counted_and_still_reaches_the_tail():
     assert relay.tail() == b"cdefghij"
     relay.keep(b"12345678")
     assert relay.tail() == b"12345678"
+
+
+def test_an_unterminated_line_in_pieces_is_joined_whole_at_close():
+    splitter = LineSplitter()
+    assert splitter.feed(b"ab") == [] and splitter.feed(b"cd") == []
+    assert splitter.close() == [b"abcd"]
