@@ -105,3 +105,10 @@ def test_a_line_past_a_bound_fails_the_driver_with_a_short_excerpt():
     assert c.problem == ("printed a stdout line that nests more than 100 levels deep: %r"
                          % ("[" * 150 + "]" * 50))
     assert c.stdout(b'{"status": "ok"}\n') == [] and c.result is None
+
+
+def test_a_bad_line_after_a_progress_line_in_one_chunk_keeps_both_events():
+    c = child()
+    c.move("start", 0.0)
+    assert c.stdout(b'{"progress": 5}\nnope\n') == [("progress", {"progress": 5}),
+                                                    ("failed", None)]

@@ -254,6 +254,8 @@ def test_each_drivers_seconds_are_warmup_duration_and_past_with_its_override():
     only_duration = make_plan(request(control={"duration": 2}), ["exec"], None, 0)
     assert (only_duration.seconds, only_duration.longest, only_duration.limit) == \
         ({"exec": 2.0}, 2.0, None)
+    only_warmup = make_plan(request(control={"warmup": 3}), ["exec"], None, 0)
+    assert only_warmup.seconds == {"exec": 3.0}
 
 
 def test_a_plan_where_no_driver_measures_has_no_longest_time():

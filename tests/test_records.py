@@ -97,3 +97,8 @@ def test_stale_entries_are_bounded_by_4_per_key_plus_16():
         sizes.append(len(h._heap))
     assert max(sizes) == 4 * 2 + 16 and min(sizes[10:]) == 2
     assert h.first() == (58.0, "b")
+
+
+def test_a_missing_key_gives_the_default_asked_for():
+    h = HeapMap([("a", 1.0)])
+    assert (h.get("a", 7), h.get("x", 7), h.get("x")) == (1.0, 7, None)

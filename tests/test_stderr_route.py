@@ -58,3 +58,8 @@ def test_nothing_is_relayed_once_nobody_reads_maggs_stderr():
     assert route.note("careful") == [Relay(b"magg: careful\n")]
     route.gone = True
     assert route.note("careful") == [] and route.data(children[0], b"x\n") == []
+
+
+def test_a_note_with_a_character_utf8_cannot_hold_is_still_one_line():
+    # A driver name from an undecodable file name holds lone surrogates.
+    assert StderrRoute().note("driver \udcff failed") == [Relay(b"magg: driver ? failed\n")]

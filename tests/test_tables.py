@@ -217,3 +217,44 @@ def test_a_version_table_names_magg_then_each_driver_or_why_it_has_none():
         "prom  2.1",
         "bad   cannot answer: --info: failed: exit code 1",
         ""]
+
+
+def test_a_healthy_check_table_ends_with_the_healthy_verdict_after_each_note():
+    ds = drivers("prom", "vegeta")
+    infos = [info("prom", "2.1", True), info("vegeta", "1", True)]
+    descs = [desc("prom", {"cpu": None, "mem": 5}), desc("vegeta", {})]
+    found = Discovery([], {"a.txt": "not executable", "b~": "an editor's backup"}, {})
+    report = health.check_report(ds, infos, descs, False, "9.9", found)
+    assert check_table(report).split("\n") == [
+        "driver  run     version  has_cancel  --info  --describe  metrics  problem",
+        "------  ------  -------  ----------  ------  ----------  -------  -------",
+        "prom    always  2.1      yes         -       -           cpu      ok",
+        "                                                         mem",
+        "vegeta  always  1        yes         -       -           -        ok",
+        "not a driver: a.txt (not executable)",
+        "not a driver: b~ (an editor's backup)",
+        "healthy: every driver answered --info and --describe, and no metric is described twice",
+        ""]
+
+
+def test_a_plan_table_without_a_grace_period_has_no_limit_and_shows_control_sorted():
+    merged = {"drivers": {"prom": {"has_cancel": True}}}
+    plan = Plan(inputs={"prom": {"control": {"duration": 5, "warmup": 1,
+                                             "userdata": {"b": 1, "a": 2}}}},
+                skipped={}, unowned=["disk", "net"], unknown_overrides=[], unused_userdata=[],
+                seconds={}, longest=6.0, limit=None)
+    assert plan_table(health.plan_report(merged, plan, 0, False)).split("\n") == [
+        "driver  measures  has_cancel  metrics  control",
+        "------  --------  ----------  -------  " + "-" * 58,
+        'prom    yes       yes         -        {"duration": 5, "userdata": {"a": 2, "b": 1}, '
+        '"warmup": 1}',
+        "time limit: none (grace_period is 0)",
+        "has_cancel: yes",
+        "metrics no driver describes: disk, net",
+        ""]
+
+
+def test_a_version_that_is_null_shows_as_a_dash():
+    report = health.version_report([outcome("odd", {"has_cancel": True, "version": None})], "9")
+    assert version_table(report).split("\n") == [
+        "name  version", "----  -------", "magg  9", "odd   -", ""]
