@@ -86,3 +86,28 @@ def test_a_tick_sends_every_due_kill_and_the_heartbeat_together():
     assert sup.handle(Tick(), 6.0) == [
         KillGroup(0), KillGroup(1),
         Emit({"progress": 0, "message": "magg: 2 of 2 drivers still running"})]
+
+
+# -- the reporter on its own --------------------------------------------------------
+
+def test_a_merged_line_names_the_drivers_in_the_order_they_last_spoke():
+    reporter = Reporter(["a", "b"], Pacer(0.0, 30.0, 0.0))
+    assert reporter.driver_progress("a", 1, "x", 0.0) == [{"progress": 0, "message": "a: x"}]
+    assert reporter.driver_progress("b", 2, "y", 1.0) == []         # a line is unread
+    assert reporter.driver_progress("a", 3, "z", 2.0) == []
+    assert reporter.reader_idle(3.0, 2, 2) == [{"progress": 2, "message": "b: y; a: z"}]
+
+
+def test_when_the_reader_catches_up_and_nothing_changed_a_heartbeat_counts_the_runs():
+    reporter = Reporter(["a", "b", "c"], Pacer(0.0, 5.0, 0.0))
+    reporter.driver_progress("a", 1, "x", 0.0)
+    assert reporter.reader_idle(10.0, 2, 3) == [
+        {"progress": 0, "message": "magg: 2 of 3 drivers still running"}]
+
+
+def test_a_round_that_does_not_track_progress_takes_no_standing_message():
+    reporter = Reporter(["a"], Pacer(0.0, 5.0, 0.0), track=False)
+    reporter.note("a failed; waiting for b to finish")
+    assert reporter.due(1.0, 1, 1) == []
+    assert reporter.due(5.0, 1, 1) == [
+        {"progress": 0, "message": "magg: 1 of 1 drivers still running"}]
