@@ -67,5 +67,7 @@ def test_a_driver_silent_for_optune_io_timeout_minus_1_s_is_failed_as_hung(
     assert re.search(r"\b2 s\b", message) and "OPTUNE_IO_TIMEOUT" in message, message
     after = ended - started_at(start)
     print("OPTUNE_IO_TIMEOUT=3: hung driver failed after %.3f s" % after)
-    assert 1.9 <= after < 2.5    # the silence clock starts at spawn, before `date`
+    # Never early (the silence clock starts at spawn, before `date`); the upper
+    # bound is what a loaded machine can promise, test_supervise.py pins it.
+    assert 1.9 <= after < 4
     assert leftovers_after(marker, 1.0) == []
