@@ -56,6 +56,15 @@ sys.exit(1)
 '''
 
 
+def broken_stopped(total, stopped):
+    """The final line when FAILS_AFTER failed and magg stopped the others."""
+    return {"status": "failed", "reason": "test",
+            "message": "1 of %d drivers failed to measure:\n"
+                       "- broken: failed: failed on purpose (exit code 1)\n"
+                       "  stderr (last 2048 bytes): failing on purpose\n"
+                       "stopped: %s" % (total, stopped)}
+
+
 # Starts a grandchild, writes its pid (whole, by rename), reports, waits.
 LOADGEN = "sleep 1000 &\necho $! > %s.tmp && mv %s.tmp %s\necho '{\"progress\": 5}'\nwait"
 
@@ -80,12 +89,7 @@ def test_driver_ignoring_cancel_is_sigkilled_after_cleanup_grace_period(
     run = magg.measure(servo, NOW)
     ended = time.time()
 
-    assert run.result == {
-        "status": "failed", "reason": "test",
-        "message": "1 of 2 drivers failed to measure:\n"
-                   "- broken: failed: failed on purpose (exit code 1)\n"
-                   "  stderr (last 2048 bytes): failing on purpose\n"
-                   "stopped: stubborn"}, run
+    assert run.result == broken_stopped(2, "stubborn"), run
     received = signals_received(signals)
     assert [name for name, _ in received] == ["SIGUSR1"]
     waited = ended - received[0][1]
@@ -109,12 +113,7 @@ def test_driver_without_cancel_gets_sigterm_never_sigusr1(tmp_path, servo, measu
 
     assert [name for name, _ in signals_received(plain)] == ["SIGTERM"]
     assert [name for name, _ in signals_received(polite)] == ["SIGUSR1"]
-    assert run.result == {
-        "status": "failed", "reason": "test",
-        "message": "1 of 3 drivers failed to measure:\n"
-                   "- broken: failed: failed on purpose (exit code 1)\n"
-                   "  stderr (last 2048 bytes): failing on purpose\n"
-                   "stopped: plain, polite"}, run
+    assert run.result == broken_stopped(3, "plain, polite"), run
 
 
 def test_failing_driver_does_not_stop_others_when_cancel_is_not_allowed(
