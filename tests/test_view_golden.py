@@ -35,12 +35,27 @@ def rows():
 SKIPPED = {"idle": "run: never (switched off in config.yaml)"}
 
 
+def odd_rows():
+    """States and times at their edges."""
+    return [Row("ten", "running", 12.5, 600.0, "msg", "a reason on a running row"),
+            Row("long", "running", 100.5, 3660.0 + 605.0, None),
+            Row("forever", "running", 50, 400000.0, "x"),
+            Row("weird", "sleeping", 5, -3.0, "?"),
+            Row("none", None, None, 1.0, "no state"),
+            Row("failed-plain", "failed", 20, 59.9, "said", None)]
+
+
 def block_cases():
     for width in (200, 120, 80, 60, 45, 36, 28, 20, 12, 6, 1, 0):
         for lines in (12, 5, 2, 1):
             for color in (False, True):
                 yield ("block %d x %d%s" % (width, lines, " colour" if color else ""),
                        block_lines(33.3, rows(), SKIPPED, width, lines, color))
+    for width in range(0, 131):
+        yield "block sweep %d" % width, block_lines(61.0, rows()[:4], SKIPPED, width, 7, False)
+    for lines in range(0, 9):
+        yield "block odd %d lines" % lines, block_lines(5.0, odd_rows(), None, 100, lines, False)
+    yield "block odd 40", block_lines(5.0, odd_rows(), None, 40, 12, True)
     yield "block no drivers", block_lines(100, [], None, 80, 5, False)
     yield "block only skipped", block_lines(100, [], SKIPPED, 80, 5, False)
 
@@ -59,6 +74,10 @@ def live_cases():
             out.append(live.frame(45, rows()))
             out.append(live.close())
             yield "live%s%s" % (" dumb" if dumb else "", " colour" if color else ""), out
+        live = Live(50, 6, dumb=dumb)          # colour is the default
+        yield "live%s default" % (" dumb" if dumb else ""), [
+            live.frame(0, odd_rows()), live.above([b"x\n"]), live.frame(0, odd_rows()),
+            live.resize(50, 6), live.frame(100, []), live.close()]
 
 
 def prometheus(series):
@@ -89,9 +108,21 @@ def finals():
     yield "failed without drivers", {"status": "failed", "reason": "cancelled",
                                      "message": "cancelled by SIGINT\nstopped: exec\n" * 5}, ()
     yield "not an object", ["x"], ()
+    yield "odd ok", {"status": "ok", "metrics": {
+        "listed": {"values": ["not an item", {"id": None, "data": [[T0, 1e-20]]},
+                              {"id": "x" * 300, "data": "no list"}]},
+        "long": {"value": "v" * 300, "unit": "u" * 300}, "plain": 1.5e300, "int": 7,
+        5: {"value": 0.1}}, "annotations": []}, ()
+    yield "metrics not an object", {"status": "ok", "metrics": [1]}, ()
+    yield "no status", {"message": "what happened"}, ()
+    yield "no message", {"status": "rejected"}, ()
 
 
 def result_cases():
+    final = next(finals())[1]
+    for width in range(1, 131):
+        yield ("result sweep %d" % width,
+               result_table(final, OWNERS, (), width, False, {"cpu_usage": "cores"}).split("\n"))
     for name, final, failures in finals():
         for width in (120, 80, 50, 30, 12, 1):
             for color in (False, True):
