@@ -4,10 +4,12 @@ while magg waits for drivers it may not stop."""
 
 import signal
 
-from app.events import (CanSpawn, Emit, FindOrphans, KillGroup, NotStarted, Output, ReaderGone,
-                        ReaderIdle, Signal, Signalled, Spawn, Started, Tick)
+from app.events import (CanSpawn, Closed, Emit, Exited, FindOrphans, KillGroup, NotStarted,
+                        Output, Pause, ReaderGone, ReaderIdle, Resume, Signal, Signalled, Spawn,
+                        Started, StderrPending, Tick)
 from app.merge import Failure
 from app.pacing import Pacer, Reporter
+from app.stderr import BACKLOG_HIGH, BACKLOG_LOW
 from app.supervise import Ending, Round, Supervisor
 from test_supervise import OK, Settings, finish, job, line, supervisor
 
@@ -111,3 +113,39 @@ def test_a_round_that_does_not_track_progress_takes_no_standing_message():
     assert reporter.due(1.0, 1, 1) == []
     assert reporter.due(5.0, 1, 1) == [
         {"progress": 0, "message": "magg: 1 of 1 drivers still running"}]
+
+
+# -- closing and exiting ----------------------------------------------------------------
+
+def test_a_result_without_a_final_newline_counts_once_stdout_closes():
+    sup = supervisor()
+    sup.handle(Output(0, "stdout", b'{"status": "ok", "metrics": {"x": 1}}'), 1.0)
+    sup.handle(Closed(0, "stdout"), 1.0)
+    sup.handle(Closed(0, "stderr"), 1.0)
+    sup.handle(Exited(0, 0), 1.0)
+    assert sup.outcomes()[0].result == {"status": "ok", "metrics": {"x": 1}}
+
+
+def test_a_paused_run_whose_stderr_closed_is_not_resumed():
+    sup = supervisor()
+    assert sup.handle(StderrPending(BACKLOG_HIGH), 1.0) == [Pause(0), Pause(1)]
+    assert sup.handle(Closed(0, "stderr"), 1.0) == []
+    assert sup.handle(StderrPending(BACKLOG_LOW), 2.0) == [Resume(1)]
+
+
+def test_a_run_that_exited_is_no_longer_watched_for_silence():
+    sup = supervisor(io_limit=9.0)
+    sup.handle(Output(1, "stdout", line({"progress": 5})), 4.0)
+    assert sup.wake_at == 9.0
+    finish(sup, 0, OK, now=5.0)
+    assert sup.wake_at == 13.0
+
+
+def test_a_heartbeat_when_the_agent_catches_up_counts_the_runs():
+    sup = supervisor(reporter=Reporter(["a", "b"], Pacer(0.0, 5.0, 0.0)))
+    sup.handle(Output(0, "stdout", line({"progress": 5, "message": "m"})), 1.0)
+    finish(sup, 0, OK, now=2.0)
+    assert sup.handle(ReaderIdle(), 10.0) == [
+        Emit({"progress": 0, "message": "a: finished"})]
+    assert sup.handle(ReaderIdle(), 20.0) == [
+        Emit({"progress": 0, "message": "magg: 1 of 2 drivers still running"})]
