@@ -97,7 +97,8 @@ def test_a_merged_line_names_the_drivers_in_the_order_they_last_spoke():
     assert reporter.driver_progress("a", 1, "x", 0.0) == [{"progress": 0, "message": "a: x"}]
     assert reporter.driver_progress("b", 2, "y", 1.0) == []         # a line is unread
     assert reporter.driver_progress("a", 3, "z", 2.0) == []
-    assert reporter.reader_idle(3.0, 2, 2) == [{"progress": 2, "message": "b: y; a: z"}]
+    assert reporter.driver_progress("b", 4, "w", 2.5) == []
+    assert reporter.reader_idle(3.0, 2, 2) == [{"progress": 3, "message": "a: z; b: w"}]
 
 
 def test_when_the_reader_catches_up_and_nothing_changed_a_heartbeat_counts_the_runs():
