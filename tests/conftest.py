@@ -22,6 +22,7 @@ for path in (ROOT, TESTS):
         sys.path.insert(0, path)
 
 import aggregator  # noqa: E402 (needs the path above)
+import mutation  # noqa: E402
 from fakedriver import make_servo  # noqa: E402
 from processes import kill_marked, new_marker  # noqa: E402
 
@@ -30,6 +31,12 @@ def pytest_configure(config):
     problem = aggregator.problem()
     if problem:
         raise pytest.UsageError(problem)
+    mutation.start(aggregator)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item):
+    mutation.add_hits(item)     # `make mutate` only: see mutation.py
 
 
 def pytest_report_header(config):

@@ -68,9 +68,12 @@ def test_stderr_is_prefixed_and_its_tail_reaches_the_outcome():
 
 def test_a_run_moves_only_along_its_lifecycle():
     c = child()
+    assert c.outcome is None
     c.move("start", 0.0)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError) as err:
         c.move("start", 1.0)
+    assert str(err.value) == "a running run of prom cannot start"
+    assert c.outcome is None
     assert not c.move("stop", 1.0) and c.state == "stopping"
     assert c.move("exit", 2.0) and c.outcome.stopped
     with pytest.raises(RuntimeError):
@@ -90,3 +93,22 @@ def test_a_half_line_cut_off_by_our_stop_is_not_blamed_on_the_driver():
     c.move("stop", 1.0)
     assert c.stdout_closed() == []
     assert c.problem is None
+    # Only the cut line is forgiven: a result after it still counts.
+    assert c.parse([b"not json", b'{"status": "failed", "reason": "canceled"}']) == []
+    assert c.result == {"status": "failed", "reason": "canceled"} and c.problem is None
+
+
+def test_a_line_past_a_bound_fails_the_driver_with_a_short_excerpt():
+    c = child()
+    c.move("start", 0.0)
+    assert c.stdout(b"[" * 150 + b"]" * 150 + b"\n") == [("failed", None)]
+    assert c.problem == ("printed a stdout line that nests more than 100 levels deep: %r"
+                         % ("[" * 150 + "]" * 50))
+    assert c.stdout(b'{"status": "ok"}\n') == [] and c.result is None
+
+
+def test_a_bad_line_after_a_progress_line_in_one_chunk_keeps_both_events():
+    c = child()
+    c.move("start", 0.0)
+    assert c.stdout(b'{"progress": 5}\nnope\n') == [("progress", {"progress": 5}),
+                                                    ("failed", None)]

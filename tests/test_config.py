@@ -5,7 +5,7 @@ import os
 import pytest
 
 from app import MaggError
-from app.config import DEFAULTS, load_config, parse_config
+from app.config import DEFAULTS, HEARTBEAT, io_timeout, load_config, parse_config
 
 
 def load(tmp_path, text):
@@ -325,3 +325,84 @@ def test_a_symlink_to_a_regular_file_is_read(tmp_path):
     (tmp_path / "real.yaml").write_text("magg: {grace_period: 2}\n")
     os.symlink("real.yaml", str(tmp_path / "config.yaml"))
     assert load_config(str(tmp_path / "config.yaml")).grace_period == 2
+
+
+# -- what an operator reads, exactly -------------------------------------------
+
+@pytest.mark.parametrize("text, message", [
+    ("- 1\n", "the top level must be a mapping of sections"),
+    ("magg: 5\n", "magg must be a mapping, got int"),
+    ("magg:\n  nope: 1\n  zzz: 2\n",
+     "unknown key magg.nope, magg.zzz under magg (known: grace_period, force_cancel, "
+     "cleanup_grace_period, progress_interval, stderr_limit, drivers)"),
+    ("magg:\n  force_cancel: 3\n", "magg.force_cancel must be true or false, got 3"),
+    ("magg:\n  stderr_limit: 1.5\n",
+     "magg.stderr_limit must be a whole number of bytes (0 or more), got 1.5"),
+    ("magg:\n  drivers: [1]\n",
+     "magg.drivers must be a mapping of driver names to their settings, got [1]"),
+    ("magg:\n  drivers:\n    prom: 5\n",
+     "magg.drivers.prom must be a mapping (run: ..., force_cancel: ...), got 5"),
+    ("magg:\n  drivers:\n    prom:\n      colour: 1\n      size: 2\n",
+     "unknown key magg.drivers.prom.colour, magg.drivers.prom.size (known: run, force_cancel)"),
+    ("magg:\n  drivers:\n    prom:\n      run: sometimes\n",
+     'magg.drivers.prom.run must be one of always, when-requested, never, got "sometimes"'),
+    ("magg:\n  drivers:\n    prom:\n      force_cancel: maybe\n",
+     'magg.drivers.prom.force_cancel must be true or false, got "maybe"'),
+    ("magg:\n  cleanup_grace_period: 1\nmagg:\n  cleanup_grace_period: 2\n",
+     "magg is given twice (lines 1 and 3); YAML would keep only the last"),
+    ("magg: {a: [}\n", "invalid YAML: while parsing a flow node\nexpected the node content, "
+     "but found '}'\n  in \"<unicode string>\", line 1, column 12:\n    magg: {a: [}\n"
+     "               ^"),
+])
+def test_a_config_error_names_the_file_and_says_exactly_what_is_wrong(text, message):
+    with pytest.raises(MaggError) as err:
+        parse_config(text, "cfg.yaml")
+    assert (err.value.status, err.value.reason, err.value.exit_code, err.value.message) == \
+        ("failed", "config", 1, "cfg.yaml: " + message)
+
+
+def test_the_fast_read_names_the_file_and_the_lines_of_the_whole_file():
+    from app.config import read_config
+    data = b"other: 1\nmagg:\n  cleanup_grace_period: 1\nmagg:\n  cleanup_grace_period: 2\n"
+    with pytest.raises(MaggError) as err:
+        read_config(data, 0, "cfg.yaml")
+    assert err.value.message == \
+        "cfg.yaml: magg is given twice (lines 2 and 4); YAML would keep only the last"
+    with pytest.raises(MaggError) as err:
+        read_config(b"x: 1\nmagg:\n  force_cancel: 3\n", 0, "cfg.yaml")
+    assert err.value.message == "cfg.yaml: magg.force_cancel must be true or false, got 3"
+    with pytest.raises(MaggError) as err:
+        read_config(b"magg: 5\n\xff: [\n", 0, "cfg.yaml")
+    assert err.value.message.startswith("cfg.yaml: invalid YAML: ")
+
+
+@pytest.mark.parametrize("text, limit, heartbeat", [
+    ("3", 2.0, 1.5), ("2", 1.0, 1.0), ("2.5", 1.5, 1.25), ("1.5", 0.75, 0.75),
+    ("-1", None, HEARTBEAT),
+    ("inf", None, HEARTBEAT), ("", None, HEARTBEAT),
+])
+def test_optune_io_timeout_at_its_edges(text, limit, heartbeat):
+    assert io_timeout(text) == (limit, heartbeat, ())
+
+
+def test_an_io_timeout_that_is_no_number_is_named_in_one_warning():
+    assert io_timeout(" nan ") == (None, HEARTBEAT,
+                                   ("ignoring OPTUNE_IO_TIMEOUT='nan': not a number",))
+    assert io_timeout("soon") == (None, HEARTBEAT,
+                                  ("ignoring OPTUNE_IO_TIMEOUT='soon': not a number",))
+
+
+def test_settings_without_optune_io_timeout_have_no_limit_and_no_warning(tmp_path):
+    from app.config import load_settings
+    settings = load_settings({}, str(tmp_path / "config.yaml"))
+    assert (settings.io_limit, settings.heartbeat, settings.warnings) == (None, HEARTBEAT, ())
+    settings = load_settings({"OPTUNE_IO_TIMEOUT": "3"}, str(tmp_path / "config.yaml"))
+    assert (settings.io_limit, settings.heartbeat, settings.warnings) == (2.0, 1.5, ())
+
+
+def test_a_config_file_read_from_disk_is_named_by_its_path(tmp_path):
+    path = tmp_path / "other.yaml"
+    path.write_text("magg:\n  force_cancel: 3\n")
+    with pytest.raises(MaggError) as err:
+        load_config(str(path))
+    assert err.value.message == "%s: magg.force_cancel must be true or false, got 3" % path

@@ -152,3 +152,102 @@ def test_plan_counts_only_the_drivers_that_would_measure():
     assert both["has_cancel"] is False and "vegeta cannot" in both["warnings"][0]
     covered = plan_report(merged, plan_of(["prom", "vegeta"]), 0, False, {"vegeta"})
     assert covered["warnings"] == [] and covered["has_cancel"] is True
+
+
+def test_a_check_with_every_kind_of_problem_is_one_exact_report():
+    from app.drivers import Discovery
+    ds = drivers("prom", "b-broken", "c-off", "exec", c_off="never")
+    ds[3] = ds[3]._replace(force_cancel=True)
+    infos = [info("prom", "2.1", True), outcome("b-broken", {"has_cancel": False, "version": "1"}),
+             info("exec", "0.3", False)]
+    descs = [desc("prom", {"cpu": {"unit": "%"}, "mem": {}}),
+             outcome("b-broken", {"status": "failed", "reason": "no-backend", "message": "down"},
+                     1, b"first\n" + b"x" * 300 + b"\n"),
+             desc("exec", {"cpu": {}})]
+    found = Discovery([], {"notes.txt": "not executable"},
+                      {"measure.d/exec": "group-writable", "measure.d": "world-writable"})
+    got = check_report(ds, timed(infos, "info"), timed(descs, "describe"), False, "9.9", found)
+    unsafe = "can be changed by someone other than magg's user and root: "
+    clash = "cpu is described by prom and exec"
+    broken = "--describe: failed: down (exit code 1) (stderr: %s)" % ("x" * 200)
+    assert got == {
+        "status": "failed", "reason": "check", "version": "9.9", "has_cancel": False,
+        "drivers": {
+            "prom": {"run": "always", "version": "2.1", "has_cancel": True,
+                     "metrics": {"cpu": {"unit": "%"}, "mem": {}},
+                     "seconds": {"info": 0.012, "describe": 0.5}, "problem": clash},
+            "b-broken": {"run": "always", "version": "1", "has_cancel": False, "metrics": {},
+                         "seconds": {"info": None, "describe": None}, "problem": broken},
+            "c-off": {"run": "never", "version": None, "has_cancel": None, "metrics": {},
+                      "seconds": {}, "problem": None},
+            "exec": {"run": "always", "version": "0.3", "has_cancel": False,
+                     "metrics": {"cpu": {}}, "seconds": {"info": 0.02, "describe": None},
+                     "problem": unsafe + "group-writable; " + clash}},
+        "clashes": [{"metric": "cpu", "drivers": ["prom", "exec"]}],
+        "ignored": {"notes.txt": "not executable"},
+        "unsafe": {"measure.d/exec": "group-writable", "measure.d": "world-writable"},
+        "warnings": [
+            "cancel abilities differ: exec, prom can cancel, b-broken cannot; when a driver "
+            "fails (an SLO abort, say), magg waits for b-broken to finish, and the agent's "
+            "cancel reaches magg as SIGKILL (magg's has_cancel is false); set "
+            "magg.drivers.b-broken.force_cancel: true to stop it too (SIGTERM, then SIGKILL "
+            "of its process group)"],
+        "message": "4 problem(s): measure.d: %sworld-writable; prom: %s; b-broken: %s; "
+                   "exec: %sgroup-writable; %s" % (unsafe, clash, broken, unsafe, clash)}
+
+
+def test_a_failing_info_is_named_with_its_call_status_and_stderr_and_no_version():
+    ds = drivers("prom")
+    infos = [outcome("prom", {"status": "failed", "reason": "r", "message": "no backend"}, 2,
+                     b"connecting\nrefused\n")]
+    got = check_report(ds, infos, [desc("prom", {"cpu": {}})], True, "9.9")
+    problem = "--info: failed: no backend (exit code 2) (stderr: refused)"
+    assert got["drivers"]["prom"] == {
+        "run": "always", "version": None, "has_cancel": None, "metrics": {"cpu": {}},
+        "seconds": {"info": None, "describe": None}, "problem": problem}
+    assert (got["status"], got["message"], got["has_cancel"], got["warnings"]) == \
+        ("failed", "1 problem(s): prom: " + problem, True, [])
+    assert version_report(infos, "9.9") == {
+        "status": "ok", "version": "9.9", "drivers": {"prom": None},
+        "problems": {"prom": problem}}
+
+
+def test_a_plan_report_says_every_part_of_the_plan():
+    merged = {"drivers": {"prom": {"has_cancel": True}, "vegeta": {"has_cancel": False},
+                          "idle": {"has_cancel": True}}}
+    plan = Plan(inputs={"prom": {"metrics": ["cpu"], "control": {}},
+                        "vegeta": {"control": {"duration": 5}}},
+                skipped={"idle": "owns none of the metrics asked for"}, unowned=["disk"],
+                unknown_overrides=["nobody"], unused_userdata=["slo"], seconds={},
+                longest=5.0, limit=65.0)
+    got = plan_report(merged, plan, 60, False, ignored={"README": "not executable"})
+    assert got == {
+        "status": "ok", "has_cancel": False,
+        "warnings": [
+            "cancel abilities differ: prom can cancel, vegeta cannot; when a driver fails "
+            "(an SLO abort, say), magg waits for vegeta to finish, and the agent's cancel "
+            "reaches magg as SIGKILL (magg's has_cancel is false); set "
+            "magg.drivers.vegeta.force_cancel: true to stop it too (SIGTERM, then SIGKILL of "
+            "its process group)"],
+        "ignored": {"README": "not executable"},
+        "drivers": {"prom": {"input": {"metrics": ["cpu"], "control": {}}, "has_cancel": True},
+                    "vegeta": {"input": {"control": {"duration": 5}}, "has_cancel": False}},
+        "skipped": {"idle": "owns none of the metrics asked for"},
+        "unowned_metrics": ["disk"], "unknown_overrides": ["nobody"],
+        "unused_userdata": ["slo"],
+        "time_limit": {"longest_measurement": 5.0, "grace_period": 60, "deadline": 65.0}}
+    forced = plan_report(merged, plan, 60, True)
+    assert (forced["has_cancel"], forced["warnings"]) == (True, [])
+
+
+def test_a_describe_that_is_no_object_and_a_failed_info_are_both_the_drivers_problem():
+    ds = drivers("prom", "vegeta")
+    infos = [outcome("prom", {"status": "failed", "message": "no"}, 1),
+             info("vegeta", "1", True)]
+    descs = [outcome("prom", {"status": "ok", "metrics": [1]}), desc("vegeta", {})]
+    got = check_report(ds, infos, descs, False, "9.9")
+    assert got["drivers"]["prom"]["problem"] == (
+        "--info: failed: no (exit code 1); "
+        "driver prom: --describe metrics must be an object, got list")
+    # prom never answered --info: the cancel abilities are vegeta's alone.
+    assert (got["has_cancel"], got["warnings"]) == (True, [])

@@ -290,3 +290,26 @@ def test_short_is_bounded_whatever_the_value(value):
     start = time.monotonic()
     text = short(value)
     assert len(text) <= SHORT + 3 and time.monotonic() - start < 0.5
+
+
+# -- the bounds at their edges ----------------------------------------------------
+
+def test_an_integer_of_exactly_max_digits_is_read_one_more_is_refused_by_its_length():
+    from app.bounds import loads
+    assert loads("9" * MAX_DIGITS) == int("9" * MAX_DIGITS)
+    with pytest.raises(OutOfBounds) as err:
+        loads("[" + "9" * (MAX_DIGITS + 1) + "]")
+    assert str(err.value) == "holds an integer of 4301 digits (more than 4300)"
+    with pytest.raises(OutOfBounds) as err:
+        loads("-" + "9" * (MAX_DIGITS + 1))
+    assert str(err.value) == "holds an integer of 4301 digits (more than 4300)"
+
+
+def test_nesting_is_counted_from_1_for_the_outermost_list_or_object():
+    from app.bounds import deeper_than
+    assert (deeper_than(5, 0), deeper_than("x", 0)) == (False, False)
+    assert (deeper_than([], 1), deeper_than([], 0)) == (False, True)
+    assert (deeper_than([[]], 2), deeper_than([[]], 1)) == (False, True)
+    assert (deeper_than({"a": [{}], "b": 1}, 3), deeper_than({"a": [{}], "b": 1}, 2)) == \
+        (False, True)
+    assert str(OutOfBounds("x")) == "x" and issubclass(OutOfBounds, ValueError)

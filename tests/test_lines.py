@@ -115,3 +115,65 @@ def test_stderr_prefix_shows_control_characters_of_the_name_escaped():
 def test_stderr_prefix_shows_an_undecodable_byte_of_the_file_name_as_that_byte():
     relay = StderrRelay(os.fsdecode(b"prom\xff"))
     assert relay.feed(b"one\n") == b"[prom\\xff] one\n"
+
+
+def test_a_line_of_exactly_the_limit_passes_one_byte_more_fails_with_the_limit_in_mib():
+    splitter = LineSplitter(limit=2 * 1024 * 1024)
+    assert splitter.feed(b"x" * (2 * 1024 * 1024)) == []
+    with pytest.raises(LineTooLong) as err:
+        splitter.feed(b"y")
+    assert str(err.value) == "a stdout line is longer than 2 MiB"
+    # What was held is dropped: the next line starts afresh.
+    assert splitter.feed(b"x" * (2 * 1024 * 1024)) == []
+    assert splitter.feed(b"\nok\n") == [b"x" * (2 * 1024 * 1024), b"ok"]
+    assert splitter.close() == []
+
+
+def test_a_rest_after_the_last_newline_counts_towards_the_next_lines_limit():
+    splitter = LineSplitter(limit=4)
+    assert splitter.feed(b"a\nbc") == [b"a"]
+    assert splitter.feed(b"de") == []
+    with pytest.raises(LineTooLong):
+        splitter.feed(b"f")
+    splitter = LineSplitter(limit=4)
+    assert splitter.feed(b"a\n") == [b"a"]
+    assert splitter.feed(b"bcde") == [] and splitter.close() == [b"bcde"]
+    assert splitter.close() == [] and splitter.feed(b"wxyz") == []
+
+
+def test_stderr_exactly_at_the_limit_is_shown_and_only_the_excess_counted():
+    relay = StderrRelay("a", limit=6)
+    assert relay.feed(b"12345\n") == b"[a] 12345\n"
+    assert relay.feed(b"6789\n") == b""
+    assert (relay.shown, relay.hidden) == (6, 5)
+    assert relay.feed(b"more\n") == b"" and relay.hidden == 10
+    relay = StderrRelay("a", limit=4)
+    assert relay.feed(b"ab") == b"" and relay.feed(b"c\nd") == b"[a] abc\n"
+    assert relay.close() == b""
+    assert (relay.shown, relay.hidden) == (4, 1)
+
+
+def test_stderr_pieces_a_line_at_exactly_64_kib_and_joins_a_partial_line_once():
+    relay = StderrRelay("a")
+    assert relay.feed(b"x" * (64 * 1024 - 1)) == b""
+    assert relay.feed(b"y") == b"[a] " + b"x" * (64 * 1024 - 1) + b"y\n"
+    assert relay.feed(b"one\ntwo") == b"[a] one\n"
+    assert relay.feed(b"\n") == b"[a] two\n"
+    assert relay.feed(b"\n") == b"[a] \n" and relay.close() == b""
+
+
+def test_dropped_stderr_is_counted_and_still_reaches_the_tail():
+    relay = StderrRelay("a", tail=8)
+    relay.drop(b"12345")
+    relay.drop(b"6789")
+    assert relay.dropped == 9 and relay.tail() == b"23456789"
+    relay.keep(b"abcdefghij")
+    assert relay.tail() == b"cdefghij"
+    relay.keep(b"12345678")
+    assert relay.tail() == b"12345678"
+
+
+def test_an_unterminated_line_in_pieces_is_joined_whole_at_close():
+    splitter = LineSplitter()
+    assert splitter.feed(b"ab") == [] and splitter.feed(b"cd") == []
+    assert splitter.close() == [b"abcd"]

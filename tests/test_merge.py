@@ -3,8 +3,8 @@
 import pytest
 
 from app import MaggError
-from app.merge import (Outcome, can_cancel, check_round, merge_describe, merge_info,
-                       merge_measure)
+from app.merge import (Failure, Outcome, can_cancel, check_round, deciding_failure,
+                       driver_failure, merge_describe, merge_info, merge_measure)
 
 
 def outcome(name, result, returncode=0, stderr=b"", problem=None, stopped=False):
@@ -112,9 +112,20 @@ def test_annotation_returned_by_two_drivers_keeps_both_values_and_says_so():
     a = outcome("a", {"status": "ok", "metrics": {}, "annotations": {"note": "from a"}})
     b = outcome("b", {"status": "ok", "metrics": {}, "annotations": {"note": "from b"}})
     result, notes = merge_measure([a, b])
-    assert sorted(result["annotations"].values()) == ["from a", "from b"]
-    assert any("b" in key for key in result["annotations"] if key != "note")
-    assert len(notes) == 1 and "note" in notes[0]
+    assert result["annotations"] == {"note": "from a", "b:note": "from b"}
+    assert notes == ["annotation 'note' returned by more than one driver; "
+                     "b's value is kept as 'b:note'"]
+
+
+def test_metric_returned_by_two_drivers_keeps_the_later_one_as_driver_colon_key():
+    a = outcome("a", {"status": "ok", "metrics": {"cpu": {"value": 1}}})
+    b = outcome("b", {"status": "ok", "metrics": {"cpu": {"value": 2}}})
+    c = outcome("c", {"status": "ok", "metrics": {"cpu": {"value": 3}}})
+    result, notes = merge_measure([a, b, c])
+    assert result["metrics"] == {"cpu": {"value": 1}, "b:cpu": {"value": 2},
+                                 "c:cpu": {"value": 3}}
+    assert notes == ["metric 'cpu' returned by more than one driver; b's value is kept as 'b:cpu'",
+                     "metric 'cpu' returned by more than one driver; c's value is kept as 'c:cpu'"]
 
 
 # -- failures -----------------------------------------------------------------
@@ -305,3 +316,95 @@ def test_can_cancel_counts_a_driver_with_its_own_force_cancel_as_able_to_stop():
     infos = {"prom": {"has_cancel": True}, "vegeta": {"has_cancel": False}}
     assert can_cancel(infos, False, forced={"vegeta"}) is True
     assert can_cancel(infos, False, forced={"prom"}) is False
+
+
+# -- each driver's failure, exactly ----------------------------------------------------
+
+@pytest.mark.parametrize("o, needs_status, status, reason, message", [
+    (outcome("a", None, problem="hung: x"), True, "failed", "failed", "hung: x"),
+    (outcome("a", None, returncode=2), True, "failed", "failed", "exit code 2"),
+    (outcome("a", {"status": "ok", "metrics": {}}, returncode=1), True,
+     "failed", "failed", "exit code 1"),
+    (outcome("a", {"status": "aborted", "reason": "slo-violation", "message": "p99 high"},
+             returncode=3), True, "aborted", "slo-violation", "p99 high (exit code 3)"),
+    (outcome("a", {"status": "aborted", "message": "p99 high"}, returncode=3), True,
+     "aborted", "aborted", "p99 high (exit code 3)"),
+    (outcome("a", None), True, "failed", "failed", "ended without a result"),
+    (outcome("a", {"status": "rejected", "message": "m"}), True, "rejected", "rejected", "m"),
+    (outcome("a", {"status": "rejected", "reason": "x" * 65}), True, "rejected", "rejected",
+     'result without status ok: {"reason": "%s", "status": "rejected"}' % ("x" * 65)),
+    (outcome("a", {"status": "w" * 64, "reason": "r" * 64, "message": "m"}), True,
+     "w" * 64, "r" * 64, "m"),
+    (outcome("a", {"metrics": {}}), True, "failed", "failed",
+     'result without status ok: {"metrics": {}}'),
+    (outcome("a", {"status": "", "message": ""}), True, "failed", "failed",
+     'result without status ok: {"message": "", "status": ""}'),
+    (outcome("a", {"status": 5, "message": {"k": [1]}}), True, "failed", "failed", '{"k": [1]}'),
+    (outcome("a", {"status": "failed", "message": "x" * 2048}), True, "failed", "failed",
+     "x" * 2048),
+    (outcome("a", {"status": "failed", "message": "x" * 2049}), True, "failed", "failed",
+     "x" * 2045 + "..."),
+    (outcome("a", {"version": "1"}), False, "failed", "failed",
+     '--info lacks has_cancel: {"version": "1"}'),
+    (outcome("a", {}), False, "failed", "failed", "--info lacks has_cancel and version: {}"),
+])
+def test_a_failed_driver_has_exactly_this_status_reason_and_message(o, needs_status, status,
+                                                                    reason, message):
+    assert driver_failure(o, needs_status) == Failure("a", status, reason, message)
+
+
+def test_a_driver_that_succeeded_has_no_failure():
+    assert driver_failure(outcome("a", {"has_cancel": True, "version": "1"}), False) is None
+    assert driver_failure(outcome("a", {"status": "ok", "metrics": {}}), True) is None
+
+
+def test_the_deciding_failure_is_the_first_by_name_of_the_most_telling_status():
+    assert deciding_failure([Failure("b", "failed", "x", "m"), Failure("c", "aborted", "z", "m"),
+                             Failure("a", "aborted", "slo", "m")]) == \
+        Failure("a", "aborted", "slo", "m")
+    assert deciding_failure([Failure("b", "odd", "w", "m"), Failure("a", "odd", "o", "m")]) == \
+        Failure("a", "odd", "o", "m")
+    assert deciding_failure([Failure("b", "weird", "w", "m"), Failure("a", "odd", "o", "m")]) == \
+        Failure(None, "failed", "failed", None)
+
+
+def test_a_round_error_lists_causes_and_stopped_drivers_exactly():
+    with pytest.raises(MaggError) as err:
+        check_round([outcome("a", {"status": "ok", "metrics": {}}, stopped=True),
+                     outcome("b", {"status": "failed", "reason": "r", "message": "m"},
+                             returncode=1, stderr=b"err\n"),
+                     outcome("c", None, stopped=True, problem="hung: silent")],
+                    True, "to measure")
+    assert (err.value.status, err.value.reason, err.value.exit_code, err.value.message) == (
+        "failed", "r", 1, "2 of 3 drivers failed to measure:\n- b: failed: m (exit code 1)\n"
+        "  stderr (last 2048 bytes): err\n- c: failed: hung: silent\nstopped: a")
+
+
+@pytest.mark.parametrize("result, message", [
+    ({"status": "ok", "metrics": [1]}, "driver p returned metrics that is not an object"),
+    ({"status": "ok", "annotations": "x"}, "driver p returned annotations that is not an object"),
+])
+def test_a_result_whose_metrics_or_annotations_are_no_object_is_named(result, message):
+    with pytest.raises(MaggError) as err:
+        merge_measure([outcome("p", result)])
+    assert (err.value.status, err.value.reason, err.value.message) == ("failed", "failed", message)
+
+
+def test_describe_errors_say_the_driver_and_the_conflict_exactly():
+    with pytest.raises(MaggError) as err:
+        merge_describe([outcome("p", {"status": "ok", "metrics": [1]})])
+    assert (err.value.reason, err.value.message) == (
+        "failed", "driver p: --describe metrics must be an object, got list")
+    with pytest.raises(MaggError) as err:
+        merge_describe([outcome("p", {"status": "ok", "metrics": {"cpu": {}}}),
+                        outcome("q", {"status": "ok", "metrics": {"cpu": {}}})])
+    assert (err.value.status, err.value.reason, err.value.message) == (
+        "failed", "metric-conflict",
+        "a metric must be described by one driver only: cpu (described by p, q)")
+
+
+def test_info_of_a_driver_forced_to_cancel_is_the_whole_object():
+    assert merge_info([outcome("a", {"has_cancel": False, "version": "1"})], False, "9",
+                      forced=("a",)) == {"status": "ok", "has_cancel": True, "version": "9",
+                                         "drivers": {"a": {"has_cancel": False,
+                                                           "version": "1"}}}

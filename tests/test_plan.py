@@ -243,3 +243,44 @@ def test_metrics_key_is_left_out_for_a_driver_owning_none_of_a_mapping():
     inputs = split(request(metrics={"cpu": {"x": 1}}), DRIVERS, DESCRIBED)
     assert "metrics" not in inputs["vegeta"]
     assert "metrics" not in inputs["exec"]
+
+
+def test_each_drivers_seconds_are_warmup_duration_and_past_with_its_override():
+    req = request(control={"warmup": 1, "duration": 2, "delay": 3, "userdata": {
+        "prom": {"control": {"duration": 10}}, "vegeta": {"control": {"past": 4}}}})
+    plan = make_plan(req, DRIVERS, None, 30)
+    assert plan.seconds == {"exec": 6.0, "prom": 14.0, "vegeta": 7.0}
+    assert (plan.longest, plan.limit) == (14.0, 44.0)
+    only_duration = make_plan(request(control={"duration": 2}), ["exec"], None, 0)
+    assert (only_duration.seconds, only_duration.longest, only_duration.limit) == \
+        ({"exec": 2.0}, 2.0, None)
+    only_warmup = make_plan(request(control={"warmup": 3}), ["exec"], None, 0)
+    assert only_warmup.seconds == {"exec": 3.0}
+
+
+def test_a_plan_where_no_driver_measures_has_no_longest_time():
+    plan = make_plan(request(control={"duration": 5}), ["exec"], None, 10, {"exec": "never"})
+    assert (plan.inputs, plan.seconds, plan.longest, plan.limit) == ({}, {}, 0.0, 10.0)
+    assert plan.skipped == {"exec": "run: never (switched off in config.yaml)"}
+
+
+def test_a_driver_without_a_run_mode_runs_always():
+    plan = make_plan(request(metrics=["rps"]), DRIVERS, DESCRIBED, 0,
+                     {"vegeta": "when-requested"})
+    assert sorted(plan.inputs) == DRIVERS and plan.skipped == {}
+    plan = make_plan(request(metrics=["cpu"]), DRIVERS, DESCRIBED, 0,
+                     {"vegeta": "when-requested"})
+    assert sorted(plan.inputs) == ["exec", "prom"]
+    assert plan.skipped == {
+        "vegeta": "run: when-requested, and the request names no metric it describes"}
+
+
+def test_unowned_metrics_need_both_names_and_descriptions():
+    assert unowned_metrics(request(metrics=["cpu", "disk"]), DESCRIBED) == ["disk"]
+    assert unowned_metrics(request(metrics=["disk"]), None) == []
+    assert unowned_metrics(request(control={}), DESCRIBED) == []
+
+
+def test_a_request_naming_no_metrics_gives_no_metrics_key_even_with_descriptions():
+    assert split(request(control={"duration": 1}), DRIVERS, DESCRIBED) == {
+        name: {"control": {"duration": 1}} for name in DRIVERS}

@@ -72,3 +72,8 @@ def test_printable_text_comes_back_unchanged_and_escaping_is_idempotent(text):
     assert printable(shown) == shown
     if text.isprintable() and not (text and unicodedata.category(text[0]) in ("Mn", "Me")):
         assert shown == text
+
+
+def test_each_width_of_escape_is_lowercase_hex_of_its_code_point():
+    assert printable("a\x85b\u2028c\ufeffd\U000e0001e\ud800") == \
+        "a\\x85b\\u2028c\\ufeffd\\U000e0001e\\ud800"

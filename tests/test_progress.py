@@ -53,3 +53,7 @@ def test_progress_value_must_be_a_number():
 def test_whole_percentages_print_as_integers():
     assert format_percent(50.0) == 50 and isinstance(format_percent(50.0), int)
     assert format_percent(12.345) == 12.35
+
+
+def test_a_round_without_drivers_is_done():
+    assert Progress([]).aggregate() == 100.0

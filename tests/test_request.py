@@ -133,3 +133,49 @@ def test_request_without_metrics_or_control_is_valid():
         "delay-garbage", "override-negative"])
 def test_every_kind_of_bad_request_is_refused_as_bad_request(text):
     bad(text)
+
+
+# -- what an operator reads, exactly -------------------------------------------
+
+NOT_SECONDS = "must be a number of seconds or a duration like '90s', '5m', '1h30m', not "
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "empty request: the measure request must be a JSON object on stdin"),
+    ("[1]", "the request must be a JSON object, got list"),
+    ("{", "the request on stdin is not JSON: Expecting property name enclosed in double "
+          "quotes: line 1 column 2 (char 1)"),
+    ("[" * 200 + "]" * 200, "the request on stdin nests more than 100 levels deep"),
+    ('{"metrics": [1, "a"]}', "request.metrics must list metric names (strings), got 1"),
+    ('{"metrics": "cpu"}', "request.metrics must be a list of names or a mapping, got str"),
+    ('{"control": []}', "request.control must be an object, got list"),
+    ('{"control": {"userdata": {"prom": {"control": 5}}}}',
+     "control.userdata.prom.control must be an object, got int"),
+    ('{"control": {"duration": "soon"}}', 'control.duration ' + NOT_SECONDS + '"soon"'),
+    ('{"control": {"warmup": -1}}', "control.warmup must not be negative, got -1"),
+    ('{"control": {"past": 1e13}}',
+     "control.past must be at most 1e+12 seconds, got 10000000000000.0"),
+    ('{"control": {"userdata": {"prom": {"control": {"duration": "x"}}}}}',
+     'control.userdata.prom.control.duration ' + NOT_SECONDS + '"x"'),
+])
+def test_a_bad_request_says_exactly_what_is_wrong(text, message):
+    assert bad(text) == message
+
+
+def test_an_integer_too_big_for_a_float_is_an_infinite_duration_too_long_or_negative():
+    with pytest.raises(MaggError) as err:
+        parse_duration(10 ** 400, "control.duration")
+    assert err.value.message.startswith("control.duration must be at most 1e+12 seconds, got ")
+    with pytest.raises(MaggError) as err:
+        parse_duration(-10 ** 400, "control.duration")
+    assert err.value.message.startswith("control.duration must not be negative, got -1000")
+    assert parse_duration(10 ** 12, "control.duration") == 1e12
+
+
+def test_a_request_is_read_into_names_durations_and_overrides():
+    request = parse_request('{"metrics": {"cpu": {}, "mem": 1}, "control": {"duration": "1m",'
+                            ' "userdata": {"prom": {"control": {"warmup": 5}}, "x": 1}}}')
+    assert request.names == ["cpu", "mem"] and request.seconds == {"duration": 60.0}
+    assert list(request.overrides) == ["prom"]
+    assert request.overrides["prom"].control == {"warmup": 5}
+    assert request.overrides["prom"].seconds == {"warmup": 5.0}

@@ -56,6 +56,15 @@ sys.exit(1)
 '''
 
 
+def broken_stopped(total, stopped):
+    """The final line when FAILS_AFTER failed and magg stopped the others."""
+    return {"status": "failed", "reason": "test",
+            "message": "1 of %d drivers failed to measure:\n"
+                       "- broken: failed: failed on purpose (exit code 1)\n"
+                       "  stderr (last 2048 bytes): failing on purpose\n"
+                       "stopped: %s" % (total, stopped)}
+
+
 # Starts a grandchild, writes its pid (whole, by rename), reports, waits.
 LOADGEN = "sleep 1000 &\necho $! > %s.tmp && mv %s.tmp %s\necho '{\"progress\": 5}'\nwait"
 
@@ -80,14 +89,14 @@ def test_driver_ignoring_cancel_is_sigkilled_after_cleanup_grace_period(
     run = magg.measure(servo, NOW)
     ended = time.time()
 
-    assert run.status == "failed", run
-    assert "broken: failed: failed on purpose" in run.result["message"]
-    assert "stopped: stubborn" in run.result["message"]
+    assert run.result == broken_stopped(2, "stubborn"), run
     received = signals_received(signals)
     assert [name for name, _ in received] == ["SIGUSR1"]
     waited = ended - received[0][1]
     print("SIGUSR1 ignored: magg ended %.3f s after it (cleanup_grace_period 1)" % waited)
-    assert 0.95 <= waited < 1.5
+    # Not before the grace period; the upper bound is what a loaded machine
+    # can promise (test_supervise.py pins the exact kill time on a fake clock).
+    assert 0.95 <= waited < 5
     assert leftovers_after(marker, 1.0) == []
 
 
@@ -102,50 +111,50 @@ def test_driver_without_cancel_gets_sigterm_never_sigusr1(tmp_path, servo, measu
 
     run = magg.measure(servo, NOW)
 
-    assert run.status == "failed", run
     assert [name for name, _ in signals_received(plain)] == ["SIGTERM"]
     assert [name for name, _ in signals_received(polite)] == ["SIGUSR1"]
-    assert "stopped: " in run.result["message"]
-    assert "plain" in run.result["message"] and "polite" in run.result["message"]
+    assert run.result == broken_stopped(3, "plain, polite"), run
 
 
 def test_failing_driver_does_not_stop_others_when_cancel_is_not_allowed(
         tmp_path, servo, measure_d, magg):
     d = measure_d                      # no config: force_cancel false; "slow" has no cancel
-    gone = [str(tmp_path / "bad1.pid"), str(tmp_path / "bad2.pid")]
-    write_script(d, "bad1", py=r'''
-note(P["pid"] + ".tmp", str(os.getpid()))
-os.rename(P["pid"] + ".tmp", P["pid"])       # appears whole
+    write_script(d, "bad1", py=r"""
 err("bad1 cannot connect\n")
 sys.exit(2)
-''', pid=gone[0])
-    write_script(d, "bad2", py=r'''
-note(P["pid"] + ".tmp", str(os.getpid()))
-os.rename(P["pid"] + ".tmp", P["pid"])       # appears whole
+""")
+    write_script(d, "bad2", py=r"""
 out(json.dumps({"status": "failed", "reason": "no-data", "message": "no data"}) + "\n")
 sys.exit(1)
-''', pid=gone[1])
-    done = tmp_path / "slow.done"
-    write_script(d, "slow", py=r'''
-for path in P["gone"]:               # both failures have happened ...
-    wait_for_file(path)
-    pid = int(open(path).read())
-    while os.path.exists("/proc/%d" % pid):     # ... and been reaped by magg
-        time.sleep(0.01)
-time.sleep(0.3)                      # give magg a chance to (wrongly) stop us
+""")
+    done, release = tmp_path / "slow.done", tmp_path / "release"
+    write_script(d, "slow", py=r"""
+out(json.dumps({"progress": 1, "message": "waiting"}) + "\n")
+wait_for_file(P["release"])
 note(P["done"], "finished normally")
 out(json.dumps({"status": "ok", "metrics": {"slow": {"value": 3}}}) + "\n")
-''', metrics=["slow"], gone=gone, done=str(done))
+""", metrics=["slow"], release=str(release), done=str(done))
+    seen = []
 
-    run = magg.measure(servo, {"metrics": ["slow"], "control": {}})
+    def on_progress(line, m):
+        # magg has handled both failures and says it waits: had it stopped
+        # slow instead, the signal would have gone out before this line.
+        if line["message"].startswith("bad1 failed, bad2 failed (no-data); "
+                                      "waiting for slow to finish (slow cannot cancel)"):
+            seen.append(line["message"])
+            release.write_text("go")
 
+    run = magg.measure(servo, {"metrics": ["slow"], "control": {}}, on_progress=on_progress)
+
+    assert seen, run.stdout
     assert done.read_text() == "finished normally\n"
-    assert run.status == "failed" and run.returncode != 0, run
-    message = run.result["message"]
-    assert message.startswith("2 of 3 drivers failed"), message
-    assert "bad1: failed: exit code 2" in message and "bad1 cannot connect" in message
-    assert "bad2: no-data: no data" in message or "bad2: failed: no data" in message, message
-    assert "slow" not in message
+    assert run.returncode == 1, run
+    assert run.result == {
+        "status": "failed", "reason": "failed",
+        "message": "2 of 3 drivers failed to measure:\n"
+                   "- bad1: failed: exit code 2\n"
+                   "  stderr (last 2048 bytes): bad1 cannot connect\n"
+                   "- bad2: failed: no data (exit code 1)"}
 
 
 # -- children and grandchildren ------------------------------------------------------
@@ -254,7 +263,7 @@ while True:
 
 @pytest.mark.parametrize("signum", [signal.SIGUSR1, signal.SIGTERM, signal.SIGINT],
                          ids=lambda s: s.name)
-def test_signal_to_magg_cancels_within_half_a_second(tmp_path, servo, measure_d, magg,
+def test_signal_to_magg_cancels_at_once(tmp_path, servo, measure_d, magg,
                                                      marker, signum):
     d = measure_d
     records = tmp_path / "records"
@@ -277,8 +286,10 @@ def test_signal_to_magg_cancels_within_half_a_second(tmp_path, servo, measure_d,
     assert signum.name in run.result["message"]
     assert [line for line in run.stdout if "progress" not in json.loads(line)] \
         == [json.dumps(run.result)], "exactly one final line"
-    assert run.returncode not in (0, None)
-    assert took < 0.5
+    assert run.returncode == 3
+    # At once, not after the drivers' 60 s: the latency itself is `make
+    # bench`'s to measure, and test_supervise.py's on a fake clock.
+    assert took < 5
     assert leftovers_after(marker, 1.0) == []
 
 

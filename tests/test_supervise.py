@@ -238,9 +238,14 @@ def test_a_hung_driver_stops_the_others_when_cancel_is_allowed():
 
 
 def test_stderr_does_not_count_as_a_sign_of_life():
-    sup = supervisor(io_limit=9.0)
+    # b speaks on stdout, a only on stderr, and a failure stops no one:
+    # exactly a is hung at 9.
+    sup = supervisor(io_limit=9.0, stop_on_failure=False)
     sup.handle(Output(0, "stderr", b"still here\n"), 8.0)
-    assert signals_sent(sup.handle(Tick(), 9.0)) != []
+    sup.handle(Output(1, "stdout", line({"progress": 5})), 8.0)
+    assert signals_sent(sup.handle(Tick(), 9.0)) == [(0, signal.SIGUSR1)]
+    assert sup.children[0].problem == \
+        "hung: printed nothing on stdout for more than 9 s (OPTUNE_IO_TIMEOUT - 1)"
 
 
 @pytest.mark.parametrize("text, limit, heartbeat", [

@@ -1,6 +1,10 @@
 """The tables --plan, --check and --version print on a terminal (no processes)."""
 
+from app import health
+from app.drivers import Discovery
+from app.plan import Plan
 from app.tables import check_table, grid, plan_table, version_table
+from test_health import desc, drivers, info, outcome, timed
 
 
 def lines(text):
@@ -137,3 +141,120 @@ def test_plan_table_lists_ignored_files_and_warnings():
                            warnings=["cancel abilities differ"]))
     assert "not a driver: prom.bak (a backup)" in text
     assert "warning: cancel abilities differ" in text
+
+
+# -- whole tables, exactly as an operator sees them -----------------------------
+
+WARNING = ("warning: cancel abilities differ: %s can cancel, %s cannot; when a driver fails "
+           "(an SLO abort, say), magg waits for %s to finish, and the agent's cancel reaches "
+           "magg as SIGKILL (magg's has_cancel is false); set magg.drivers.%s.force_cancel: "
+           "true to stop it too (SIGTERM, then SIGKILL of its process group)")
+UNSAFE = "can be changed by someone other than magg's user and root: group-writable"
+CLASH = "cpu is described by prom and exec"
+BROKEN = "--describe: failed: down (exit code 1) (stderr: last)"
+
+
+def test_a_check_table_is_the_grid_then_every_note_then_the_verdict():
+    ds = drivers("prom", "b-broken", "c-off", "exec", c_off="never")
+    ds[3] = ds[3]._replace(force_cancel=True)
+    infos = [info("prom", "2.1", True), outcome("b-broken", {"has_cancel": False, "version": "1"}),
+             info("exec", "0.3", False)]
+    descs = [desc("prom", {"cpu": {"unit": "%"}, "mem": {}}),
+             outcome("b-broken", {"status": "failed", "message": "down"}, 1, b"last\n"),
+             desc("exec", {"cpu": {}})]
+    found = Discovery([], {"notes.txt": "not executable"}, {"measure.d/exec": "group-writable"})
+    report = health.check_report(ds, timed(infos, "info"), timed(descs, "describe"), False,
+                                 "9.9", found)
+    rule = "-" * len("%s; %s" % (UNSAFE, CLASH))
+    assert check_table(report).split("\n") == [
+        "driver    run     version  has_cancel  --info  --describe  metrics  problem",
+        "--------  ------  -------  ----------  ------  ----------  -------  " + rule,
+        "prom      always  2.1      yes         0.01 s  0.50 s      cpu (%)  " + CLASH,
+        "                                                           mem",
+        "b-broken  always  1        no          -       -           -        " + BROKEN,
+        "c-off     never   -        -           -       -           -        not run",
+        "exec      always  0.3      no          0.02 s  -           cpu      %s; %s" % (UNSAFE,
+                                                                                    CLASH),
+        "clash: " + CLASH,
+        "unsafe: measure.d/exec: group-writable",
+        "not a driver: notes.txt (not executable)",
+        WARNING % ("exec, prom", "b-broken", "b-broken", "b-broken"),
+        "NOT healthy: 3 problem(s): prom: %s; b-broken: %s; exec: %s; %s" % (
+            CLASH, BROKEN, UNSAFE, CLASH),
+        ""]
+
+
+def test_a_plan_table_is_the_grid_then_the_limit_cancel_and_every_note():
+    merged = {"drivers": {"prom": {"has_cancel": True}, "vegeta": {"has_cancel": False},
+                          "idle": {"has_cancel": True}}}
+    plan = Plan(inputs={"prom": {"metrics": ["cpu"], "control": {}},
+                        "vegeta": {"control": {"duration": 5}}},
+                skipped={"idle": "owns none"}, unowned=["disk"], unknown_overrides=["nobody"],
+                unused_userdata=["slo"], seconds={}, longest=5.0, limit=65.0)
+    report = health.plan_report(merged, plan, 60, False, ignored={"README": "not executable"})
+    assert plan_table(report).split("\n") == [
+        "driver  measures       has_cancel  metrics  control",
+        "------  -------------  ----------  -------  ---------------",
+        "idle    no: owns none  -           -        -",
+        "prom    yes            yes         cpu      {}",
+        'vegeta  yes            no          -        {"duration": 5}',
+        "time limit: 65 s (longest warmup + duration + past 5 s, grace_period 60 s)",
+        "has_cancel: no",
+        "metrics no driver describes: disk",
+        "overrides for drivers not installed: nobody",
+        "userdata named after a driver, not an override: slo",
+        "not a driver: README (not executable)",
+        WARNING % ("prom", "vegeta", "vegeta", "vegeta"),
+        ""]
+
+
+def test_a_version_table_names_magg_then_each_driver_or_why_it_has_none():
+    report = health.version_report([info("prom", "2.1"), outcome("bad", None, 1)], "9.9")
+    assert version_table(report).split("\n") == [
+        "name  version",
+        "----  ------------------------------------------",
+        "magg  9.9",
+        "prom  2.1",
+        "bad   cannot answer: --info: failed: exit code 1",
+        ""]
+
+
+def test_a_healthy_check_table_ends_with_the_healthy_verdict_after_each_note():
+    ds = drivers("prom", "vegeta")
+    infos = [info("prom", "2.1", True), info("vegeta", "1", True)]
+    descs = [desc("prom", {"cpu": None, "mem": 5}), desc("vegeta", {})]
+    found = Discovery([], {"a.txt": "not executable", "b~": "an editor's backup"}, {})
+    report = health.check_report(ds, infos, descs, False, "9.9", found)
+    assert check_table(report).split("\n") == [
+        "driver  run     version  has_cancel  --info  --describe  metrics  problem",
+        "------  ------  -------  ----------  ------  ----------  -------  -------",
+        "prom    always  2.1      yes         -       -           cpu      ok",
+        "                                                         mem",
+        "vegeta  always  1        yes         -       -           -        ok",
+        "not a driver: a.txt (not executable)",
+        "not a driver: b~ (an editor's backup)",
+        "healthy: every driver answered --info and --describe, and no metric is described twice",
+        ""]
+
+
+def test_a_plan_table_without_a_grace_period_has_no_limit_and_shows_control_sorted():
+    merged = {"drivers": {"prom": {"has_cancel": True}}}
+    plan = Plan(inputs={"prom": {"control": {"duration": 5, "warmup": 1,
+                                             "userdata": {"b": 1, "a": 2}}}},
+                skipped={}, unowned=["disk", "net"], unknown_overrides=[], unused_userdata=[],
+                seconds={}, longest=6.0, limit=None)
+    assert plan_table(health.plan_report(merged, plan, 0, False)).split("\n") == [
+        "driver  measures  has_cancel  metrics  control",
+        "------  --------  ----------  -------  " + "-" * 58,
+        'prom    yes       yes         -        {"duration": 5, "userdata": {"a": 2, "b": 1}, '
+        '"warmup": 1}',
+        "time limit: none (grace_period is 0)",
+        "has_cancel: yes",
+        "metrics no driver describes: disk, net",
+        ""]
+
+
+def test_a_version_that_is_null_shows_as_a_dash():
+    report = health.version_report([outcome("odd", {"has_cancel": True, "version": None})], "9")
+    assert version_table(report).split("\n") == [
+        "name  version", "----  -------", "magg  9", "odd   -", ""]

@@ -13,13 +13,16 @@ The profiles (ci, thorough) are those of test_properties.py.
 
 import unicodedata
 
+import pytest
+
 from hypothesis import given, strategies as st
 from wcwidth import wcwidth
 
 from app.view import Live, Row, result_table, sparkline
 from app.view.live import CLEAR_LINE_END, HIDE
 from app.view.numbers import SPARKS
-from app.view.text import cells, char_cells, printable, visible_width
+from app.printable import escape
+from app.view.text import cells, char_cells, fit, printable, visible_width
 from test_properties import PROFILE  # noqa: F401 (registers and loads the profiles)
 from viewscreen import Screen, foreign_controls
 
@@ -162,3 +165,48 @@ def test_the_result_table_fits_and_never_fails(final, owners, failures, width, c
 def test_a_sparkline_is_at_most_width_bars(values, width):
     line = sparkline(values, width)
     assert len(line) <= width and set(line) <= set(SPARKS)
+
+
+# -- the text rules, case by case (app/view/text.py) -----------------------------
+
+
+@pytest.mark.parametrize("char, width", [
+    ("a", 1), ("\u0301", 0),            # a combining acute accent (Mn)
+    ("\u20dd", 0),                      # a combining enclosing circle (Me)
+    ("\u200d", 0),                      # zero width joiner (Cf)
+    ("\u1160", 0), ("\u11ff", 0),       # Hangul medial vowels, both ends
+    ("\u115f", 2), ("\u1200", 1),       # just outside them
+    ("\u5bbd", 2),                      # a wide CJK character (W)
+    ("\uff21", 2),                      # a fullwidth A (F)
+    ("\uff61", 1),                      # a halfwidth katakana stop (H)
+])
+def test_each_character_takes_its_cells(char, width):
+    assert char_cells(char) == width
+
+
+@pytest.mark.parametrize("char, shown", [
+    ("\x00", "\\x00"), ("\x7f", "\\x7f"), ("\xad", "\\xad"), ("\u0100", "\\u0100"),
+    ("\u2028", "\\u2028"), ("\uffff", "\\uffff"), ("\U00010000", "\\U00010000"),
+    ("\U000e0001", "\\U000e0001"), ("\n", "\\n"),
+])
+def test_each_escape_is_lowercase_hex_as_wide_as_its_code_point_needs(char, shown):
+    assert escape(char) == shown
+
+
+def test_a_leading_combining_mark_is_escaped_and_only_that_one():
+    assert printable("\u0301ab\x1b") == "\\u0301ab\\x1b"
+    assert printable("\u20dd\u0301x\n") == "\\u20dd\u0301x\\n"
+    assert printable("a\u0301\x07") == "a\u0301\\x07"
+
+
+def test_a_long_text_is_read_only_at_its_head_and_cut_with_an_ellipsis():
+    assert fit("x" * 10, 10) == "x" * 10
+    assert fit("x" * 200, 10) == "x" * 9 + "\u2026"
+    assert fit("\u5bbd" * 40 + "tail", 10) == "\u5bbd" * 4 + "\u2026"
+    assert cells("\u5bbd\u0301a\x1b") == 4
+
+
+def test_a_text_longer_than_its_head_ends_in_an_ellipsis_even_when_the_head_fits():
+    # 90 characters, 1 cell: only the first 2 * 10 + 64 are looked at.
+    assert fit("a" + "\u0301" * 89, 10) == "a" + "\u0301" * 83 + "\u2026"
+    assert fit("a" + "\u0301" * 83, 10) == "a" + "\u0301" * 83

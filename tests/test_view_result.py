@@ -1,6 +1,9 @@
 """The table a measurement ends with on a terminal, read through an emulator."""
 
+import pytest
+
 from app.view import result_table, sparkline
+from app.view.numbers import SPARKS, stat
 from viewscreen import SGR, Screen, foreign_controls, width_of
 
 T0 = 1700000000
@@ -150,3 +153,17 @@ def test_sparkline_resamples_to_the_width_and_skips_what_is_not_a_number():
     assert sparkline([2, 2], 5) == "\u2584\u2584"
     assert sparkline([], 5) == "" and sparkline([1, 2], 0) == ""
     assert sparkline([-1e308, 1e308], 2) == "\u2581\u2588"
+
+
+@pytest.mark.parametrize("value, shown", [
+    (9999, "9999"), (10000, "10k"), (-10000, "-10k"), (1e6, "1M"), (486.9e6, "486.9M"),
+    (999999999999999, "1000T"), (1e15, "1e+15"), (1.2e-05, "1.2e-05"), (0.5, "0.5"),
+])
+def test_a_summary_number_uses_si_suffixes_from_10000_up_to_1e15(value, shown):
+    assert stat(value) == shown
+
+
+def test_a_sparkline_one_cell_wide_is_one_bar_and_a_fitting_series_is_not_resampled():
+    assert sparkline([1, 2, 3], 1) == SPARKS[3]
+    assert sparkline([1, 2, 3], 0) == "" and sparkline([], 5) == ""
+    assert sparkline([0, 7, 14], 3) == SPARKS[0] + SPARKS[4] + SPARKS[7]

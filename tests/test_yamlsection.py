@@ -141,3 +141,76 @@ def test_an_anchor_of_the_block_written_elsewhere_is_found():
     block = find(data)
     assert anchored_elsewhere(data, 0, block, ["x"])
     assert not anchored_elsewhere(data, 0, block, ["xy", "z"])
+
+
+# -- where the text starts (past a byte order mark), and the edges of each rule ---------
+
+def test_find_reads_from_start_and_the_default_start_is_0():
+    assert find(b"magg: 1\n") == Block(0, 8)
+    assert find(b"\xef\xbb\xbfmagg: 1\n", 3) == Block(3, 11)
+    # What lies before start is no text: a lone CR there breaks no line, and
+    # bytes there are no key.
+    assert find(b"\rmagg:\n  a: 1\n", 1) == Block(1, 14)
+    assert find(b"xxmagg: 1\n", 2) == Block(2, 10)
+
+
+def test_crlf_is_no_odd_break_but_a_lone_cr_later_is():
+    assert find(b"magg:\r\n  a: 1\r\n") == Block(0, 15)
+    assert find(b"magg:\n  a: 1\r  b: 2\n") is None
+
+
+def test_a_leading_comment_or_document_start_is_skipped_once():
+    assert find(b"# c\nmagg: 1\n") == Block(4, 12)
+    assert find(b"---\nmagg: 1\n") == Block(4, 12)
+
+
+def test_an_anchor_counts_only_where_the_text_is_and_only_by_its_whole_name():
+    data = b"&a x\nmagg: &a 1\n"
+    block = Block(5, len(data))
+    assert anchored_elsewhere(data, 5, block, ["a"]) is False
+    assert anchored_elsewhere(data, 0, block, ["a"]) is True
+    data = b"x: &aB 1\nmagg: &a 2\n"
+    assert anchored_elsewhere(data, 0, Block(9, len(data)), ["a"]) is False
+    data = b"x: &b 1\nmagg: &a 2\n  y: &b 3\n"
+    assert anchored_elsewhere(data, 0, Block(8, len(data)), ["a", "b"]) is True
+    assert anchored_elsewhere(data, 0, Block(8, len(data)), []) is False
+
+
+def test_a_line_number_counts_from_start():
+    assert line_of(b"\n\nab\ncd", 2, 5) == 1
+
+
+# -- the rules as the module builds them at import ------------------------------------
+
+def imported_afresh():
+    """app/yamlsection.py run anew, under its own name: its regular expressions
+    are built when it is imported (`make mutate` switches a mutant on only
+    after the first import, so this is how a change to them is seen)."""
+    import importlib.util
+    import app.yamlsection
+    spec = importlib.util.spec_from_file_location("app.yamlsection", app.yamlsection.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CLOSED = [b"a: 'it''s closed'\n", b'a: "a \\" quote"\n', b"a: [1, 2]\n", b"a: {b: 1}\n",
+          b"a: don't\n", b"a:\n- 'x'\n- [y]\n", b"a: x{job=\"a\"}[5m]\n", b"a: &x 'y'\n",
+          b"a: !!str \"y\"\n", b'a: ["x"]\n', b"a: [[1], {b: c}]\n",
+          b"a: {q: 'it''s', r: \"x]\"}\n", b'a: {"k": "v", "w": [1]}\n',
+          b'a: [{name: m1, query: "rate(x{job=\\"a\\"}[5m])"}]\n', b"a: [x, 'y']\n",
+          b"a: {b: 'c', d: \"e\"}\n", b"a: [ 'x' ,  \"y\" ]\n", b"a: 'x' # it's\n"]
+OPEN = [b"a: 'still\n", b'a: "still\n', b"a: [1,\n", b"a: {b: 1,\n", b"a: 'it''\n",
+        b'a: "ends in an escaped quote\\"\n', b"a: [x # ]\n", b"a: {b: !t]}\n", b"a: [[[1]]]\n",
+        b'a: [a "b, [", c]\n', b"a: [a, 'b\n", b'a: {x: [1, "y}]\n']
+
+
+def test_a_fresh_import_builds_the_same_rules():
+    fresh = imported_afresh()
+    for prefix in CLOSED:
+        assert fresh.find(prefix + MAGG) == fresh.Block(len(prefix), len(prefix + MAGG)), prefix
+    for prefix in OPEN:
+        assert fresh.find(prefix + MAGG) is None, prefix
+    assert fresh.find(b"prom: x\rmagg: {}\n") is None
+    assert fresh.find(b'"m\\x61gg": {}\n') is None
+    assert fresh.find(b"# magg\n") == fresh.ABSENT
