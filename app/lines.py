@@ -38,8 +38,7 @@ class LineSplitter(object):
             self._size += len(chunk)
             if self._size > self._limit:
                 self._pieces, self._size = [], 0
-                raise LineTooLong("a stdout line is longer than %d MiB"
-                                  % (self._limit // (1024 * 1024)))
+                raise LineTooLong("a stdout line is longer than %d MiB" % (self._limit >> 20))
             return []
         head = chunk[:end]
         if self._pieces:
@@ -68,7 +67,7 @@ class StderrRelay(object):
     def __init__(self, name, tail=STDERR_TAIL, limit=0):
         # The name is a file name: an ESC in it must not reach the terminal
         # in front of every line, and an undecodable byte shows as \xNN.
-        self.prefix = ("[%s] " % printable(name)).encode("utf-8")
+        self.prefix = ("[%s] " % printable(name)).encode()
         self._partial = b""
         self._tail = b""
         self._tail_size = tail
@@ -81,14 +80,13 @@ class StderrRelay(object):
         """Bytes to write to the aggregator's stderr for this chunk (maybe b"")."""
         self.keep(chunk)
         if self.limit:
-            room = max(0, self.limit - self.shown)
-            if len(chunk) > room:
-                self.hidden += len(chunk) - room
-                chunk = chunk[:room]
-            self.shown += len(chunk)
+            shown = chunk[:max(0, self.limit - self.shown)]
+            self.hidden += len(chunk) - len(shown)
+            self.shown += len(shown)
+            chunk = shown
             if not chunk:
                 return b""
-        data = self._partial + chunk if self._partial else chunk
+        data = self._partial + chunk        # b"" + chunk is chunk, not a copy
         end = data.rfind(b"\n")
         if end < 0:
             if len(data) < STDERR_PIECE:

@@ -2,6 +2,8 @@
 
 from app.heapmap import HeapMap
 
+INF = float("inf")
+
 
 class Progress(object):
     def __init__(self, names):
@@ -36,7 +38,7 @@ def as_number(value):
     try:
         number = float(value)
     except OverflowError:       # an int beyond 1e308
-        number = float("inf") if value > 0 else float("-inf")
+        number = INF if value > 0 else -INF
     except (TypeError, ValueError):
         return None
     return None if number != number else number

@@ -72,7 +72,7 @@ class StderrRoute(object):
 
     def note(self, text):
         """One line of magg's own on stderr."""
-        return self.relay(messages.warning(text).encode("utf-8", "replace"))
+        return self.relay(messages.warning(text).encode(errors="replace"))
 
     def _pause(self, run):
         if run in self.paused:
