@@ -137,9 +137,10 @@ def test_a_paused_run_whose_stderr_closed_is_not_resumed():
 
 def test_a_run_that_exited_is_no_longer_watched_for_silence():
     sup = supervisor(io_limit=9.0)
+    sup.handle(Output(0, "stdout", line(OK)), 2.0)
     sup.handle(Output(1, "stdout", line({"progress": 5})), 4.0)
-    assert sup.wake_at == 9.0
-    finish(sup, 0, OK, now=5.0)
+    assert sup.wake_at == 11.0
+    finish(sup, 0, now=5.0)     # its result came at 2: its silence would end at 11
     assert sup.wake_at == 13.0
 
 
@@ -150,4 +151,58 @@ def test_a_heartbeat_when_the_agent_catches_up_counts_the_runs():
     assert sup.handle(ReaderIdle(), 10.0) == [
         Emit({"progress": 0, "message": "a: finished"})]
     assert sup.handle(ReaderIdle(), 20.0) == [
+        Emit({"progress": 0, "message": "magg: 1 of 2 drivers still running"})]
+
+
+def test_a_stdout_line_cut_off_by_close_is_a_failure_that_stops_the_others_then():
+    sup = supervisor(cleanup_grace_period=10.0)
+    assert sup.handle(Output(0, "stdout", b"nope"), 1.0) == []
+    assert sup.handle(Closed(0, "stdout"), 2.0) == [Signal(0, USR1), Signal(1, USR1),
+                                                    FindOrphans()]
+    assert sup.wake_at == 12.0          # their SIGKILL: the grace from the close
+    assert sup.ending == Ending("failed", None, [])
+
+
+def test_a_first_signal_does_not_hurry_a_hung_driver_already_being_stopped():
+    sup = supervisor(stop_on_failure=False, io_limit=9.0, cleanup_grace_period=5.0)
+    sup.handle(Output(1, "stdout", line({"progress": 5})), 8.0)
+    assert sup.handle(Tick(), 9.0) == [Signal(0, USR1)]
+    assert sup.handle(Signalled(signal.SIGTERM), 10.0) == [Signal(1, USR1), FindOrphans()]
+    assert sup.wake_at == 14.0          # a's SIGKILL still comes after its grace
+    assert sup.handle(Signalled(signal.SIGTERM), 11.0) == [KillGroup(0), KillGroup(1)]
+
+
+def test_the_deadline_names_a_hung_driver_still_being_stopped_as_running():
+    sup = supervisor(stop_on_failure=False, io_limit=9.0, deadline=10.0)
+    sup.handle(Output(1, "stdout", line({"progress": 5})), 8.0)
+    sup.handle(Tick(), 9.0)
+    assert sup.handle(Tick(), 10.0) == [Signal(1, USR1), FindOrphans()]
+    assert sup.ending == Ending("timeout", None, ["a", "b"])
+
+
+def test_the_waiting_line_names_drivers_not_started_yet():
+    sup = Supervisor(Round([job("a"), job("b"), job("c", has_cancel=False)], None, False, True),
+                     Settings(), Reporter(["a", "b", "c"], Pacer(0.0, 30.0, 0.0)))
+    sup.handle(CanSpawn(), 0.0)
+    sup.handle(Started(0), 0.0)
+    assert sup.handle(Output(0, "stdout", b"nope\n"), 1.0) == [Emit({
+        "progress": 0, "message": "a failed; waiting for a, b, c to finish (c cannot cancel)"})]
+
+
+def test_a_driver_stopped_before_its_turn_is_said_stopped_at_that_moment():
+    sup = Supervisor(Round([job("a"), job("b")], None, True, True), Settings(),
+                     Reporter(["a", "b"], Pacer(0.0, 30.0, 0.0)))
+    sup.handle(CanSpawn(), 0.0)
+    sup.handle(Started(0), 0.0)
+    assert sup.handle(Signalled(signal.SIGTERM), 2.0) == [
+        Signal(0, USR1), FindOrphans(), Emit({"progress": 0, "message": "b: stopped"})]
+    sup.handle(ReaderIdle(), 2.5)
+    assert sup.wake_at == 32.0          # the next heartbeat: 30 s after that line
+
+
+def test_a_heartbeat_due_when_a_driver_fails_in_the_info_round_counts_the_runs():
+    sup = supervisor(stop_on_failure=False, judge_exits=False,
+                     reporter=Reporter(["a", "b"], Pacer(0.0, 5.0, 0.0), track=False))
+    finish(sup, 1, OK, now=1.0)
+    assert sup.handle(Output(0, "stdout", b"nope\n"), 6.0) == [
         Emit({"progress": 0, "message": "magg: 1 of 2 drivers still running"})]
