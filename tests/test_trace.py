@@ -14,9 +14,13 @@ import sys
 import pytest
 
 from app import events
-from app.trace import LIMIT, decode, encode
+from app.pacing import Pacer, Reporter
+from app.rounds import Job, Round
+from app.supervise import Supervisor
+from app.trace import LIMIT, decode, describe_round, encode
 from fakedriver import write_driver
 from replay import read_rounds, replay, supervisor
+from test_supervise import Settings
 from trace_scenarios import SCENARIOS
 
 TRACES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "traces")
@@ -55,6 +59,17 @@ def test_every_event_and_action_survives_the_trace_format(kind):
     line = json.dumps(encode(record))
     again = decode(json.loads(line))
     assert again == record and type(again) is kind
+
+
+def test_a_round_line_describes_its_reporter_so_the_replay_paces_the_same():
+    pacer = Pacer(1.0, 30.0, 5.0)
+    pacer.sent(6.0)
+    sup = Supervisor(Round([Job("a", ["./a"], b"{}", True)], 9.0, False, True),
+                     Settings(), Reporter(["a"], pacer, track=False))
+    assert describe_round(sup)["reporter"] == {
+        "names": ["a"], "track": False,
+        "pacer": {"interval": 1.0, "heartbeat": 30.0, "ready": False, "last": 6.0,
+                  "sent_any": True}}
 
 
 # -- recorded traces, replayed without a process ---------------------------------------
