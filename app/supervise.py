@@ -91,7 +91,7 @@ class Supervisor(object):
     def _started(self, event, now):
         self._move(event.run, "start", now)
         self.runs.heard(event.run, now)
-        self._actions += self.stderr.started(event.run)
+        self._act(self.stderr.started(event.run))
 
     def _not_started(self, event, now):
         child = self.children[event.run]
@@ -104,28 +104,28 @@ class Supervisor(object):
             self.runs.heard(event.run, now)
             self._stdout_events(event.run, child.stdout(event.data), now)
         else:
-            self._actions += self.stderr.data(child, event.data)
+            self._act(self.stderr.data(child, event.data))
 
     def _closed(self, event, now):
         child = self.children[event.run]
         if event.stream == "stdout":
             self._stdout_events(event.run, child.stdout_closed(), now)
         else:
-            self._actions += self.stderr.closed(event.run, child)
+            self._act(self.stderr.closed(event.run, child))
 
     def _exited(self, event, now):
         child = self.children[event.run]
         child.returncode = event.returncode
         self.runs.exited(event.run)
         if child.state == STOPPING:
-            self._actions += self.stops.exited(event.run)
+            self._act(self.stops.exited(event.run))
         self._move(event.run, "exit", now)
-        self._actions += self.orphans.look()
+        self._act(self.orphans.look())
 
     def _signalled(self, event, now):
         if self.signalled:      # asked twice: no more grace
-            self._actions += self.stops.hurry(self.runs.in_state(STOPPING))
-            self._actions += self.orphans.hurry()
+            self._act(self.stops.hurry(self.runs.in_state(STOPPING)))
+            self._act(self.orphans.hurry())
         self.signalled = True
         self._stop_all(Ending("cancelled", event.signum, []), now)
 
@@ -139,13 +139,13 @@ class Supervisor(object):
             self.stderr.gone = True
 
     def _stderr_pending(self, event, now):
-        self._actions += self.stderr.pending(event.size, self.children)
+        self._act(self.stderr.pending(event.size, self.children))
 
     def _orphans(self, event, now):
-        self._actions += self.orphans.found(event.pids, now)
+        self._act(self.orphans.found(event.pids, now))
 
     def _reaped(self, event, now):
-        self._actions += self.orphans.reaped(event.pid)
+        self._act(self.orphans.reaped(event.pid))
 
     def _tick(self, event, now):
         deadline = self.round.deadline
@@ -158,7 +158,7 @@ class Supervisor(object):
                 child.fail(messages.hung(self.settings.io_limit))
                 self._stop(run, now)     # even when cancel is not allowed
                 self._failed(run, found_failure(child), now)
-        self._actions += self.stops.due(now) + self.orphans.due(now)
+        self._act(self.stops.due(now) + self.orphans.due(now))
         self._emit(self.pace.due(now, self.runs.running, len(self.runs)))
 
     _HANDLERS = {CanSpawn: _can_spawn, Started: _started, NotStarted: _not_started,
@@ -183,7 +183,7 @@ class Supervisor(object):
             self._tell_waiting(now, tell=False)
         self._emit(self.pace.driver_done(       # says the standing message too, if any
             child.name, messages.done(child.state == STOPPED, failure), now))
-        self._actions += self.stderr.finished(child)
+        self._act(self.stderr.finished(child))
 
     def _stdout_events(self, run, events, now):
         name = self.children[run].name
@@ -223,7 +223,7 @@ class Supervisor(object):
         self.ending = ending
         for run in range(len(self.runs)):
             self._stop(run, now)
-        self._actions += self.orphans.begin()
+        self._act(self.orphans.begin())
         while self.runs.waiting:    # never started: stopped before its turn
             self._move(self.runs.waiting.popleft(), "stop", now)
 
@@ -231,8 +231,12 @@ class Supervisor(object):
         child = self.children[run]
         if child.state == RUNNING:
             child.move("stop", now)
-            self._actions += self.stops.begin(run, child.job.has_cancel, now)
-            self._actions += self.stderr.stopping(run)
+            self._act(self.stops.begin(run, child.job.has_cancel, now))
+            self._act(self.stderr.stopping(run))
+
+    def _act(self, actions):
+        """Actions to take, after those decided before them for the same event."""
+        self._actions.extend(actions)
 
     def _emit(self, lines):
-        self._actions += [Emit(line) for line in lines]
+        self._act(Emit(line) for line in lines)
