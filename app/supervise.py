@@ -51,8 +51,8 @@ class Supervisor(object):
         self.stderr = StderrRoute()
         self.failures = {}                  # run -> its Failure, the first found
         self.ending = None
-        self.signalled = False
-        self._actions = []
+        self.signalled = False      # pragma: no mutate (None would be as false)
+        self._actions = []          # pragma: no mutate (handle() sets it before any use)
 
     @property
     def done(self):
