@@ -274,6 +274,15 @@ def test_dumb_mode_says_the_total_first_even_with_no_driver_and_no_percent_yet()
     assert Live(80, 24, dumb=True).frame(None, []) == "total: -, \n"
 
 
+def test_dumb_mode_cuts_a_name_by_its_cells_and_marks_the_cut():
+    marks = "\u0301" * 100                      # combining accents: no cell of their own
+    rows = [Row("a" + marks + "-end", "running", 10, 1.0),
+            Row("b" + marks * 3, "running", 10, 1.0)]
+    lines = Live(40, 24, dumb=True).frame(10, rows).splitlines()
+    assert lines[0] == "0:01 a" + marks + "-end: running 10%"
+    assert lines[1] == "0:01 b" + "\u0301" * 141 + "\u2026: running 10%"
+
+
 def test_a_line_the_terminal_thinks_wider_is_cut_at_the_margin_not_wrapped():
     # Unicode 16 made the trigrams wide; an older Python counts one cell each.
     rows = [Row("trigrams", "running", 10, 1.0, "\u2630" * 60), Row("next", "running", 10, 1.0)]

@@ -137,7 +137,7 @@ class Live(object):
         return "".join(line + "\n" for line in out)
 
     def _plain_row(self, row, value):
-        parts = [clock(row.elapsed), printable(str(row.name)[:self.width * 2]) + ":",
+        parts = [clock(row.elapsed), fit(str(row.name), self.width) + ":",
                  state_word(row)]
         if row.state not in ("done", "failed") and value is not None:
             parts.append(percent_text(value))
