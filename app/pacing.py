@@ -63,7 +63,9 @@ class Reporter(object):
         # from its own progress lines, kept across lines: the terminal view's.
         self.latest = {}
         self.dirty = False                      # a change not yet sent
-        self.standing = None    # said first in every line from now on (who is waited for)
+        # said first in every line from now on (who is waited for); note() is
+        # always given a sentence and readers only ask whether there is one
+        self.standing = None    # pragma: no mutate ("" would read the same)
 
     def driver_progress(self, name, value, message, now):
         """Lines for one progress report of a driver (value None: not a number)."""

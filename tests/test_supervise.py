@@ -15,6 +15,7 @@ from app.events import (CanSpawn, Closed, Emit, Exited, FindOrphans, KillGroup, 
                         StderrPending, Tick)
 from app.pacing import Pacer, Reporter
 from app.rounds import Job, Round
+from app.snapshot import snapshot
 from app.stderr import BACKLOG_HIGH, BACKLOG_LOW
 from app.supervise import Supervisor
 
@@ -327,6 +328,20 @@ def test_progress_that_is_not_a_number_keeps_the_percent_and_passes_the_message(
     lines = progress_lines(sup.handle(
         Output(0, "stdout", line({"progress": "soon", "message": "warming"})), 1.0))
     assert lines == [{"progress": 0, "message": "a: warming"}]
+
+
+def on_the_view(sup, now=5.0):
+    """(percent, message) of each driver as the terminal view shows it."""
+    return [(row.percent, row.message) for row in snapshot(sup, now)[1]]
+
+
+def test_the_view_keeps_a_drivers_last_percent_and_last_message_across_its_lines():
+    sup = measuring()
+    said(sup, 1, 30, 1.0, "warming")
+    said(sup, 0, 40, 1.0, "querying")
+    sup.handle(Output(0, "stdout", line({"progress": 60})), 2.0)
+    sup.handle(Output(1, "stdout", line({"progress": "soon", "message": "attacking"})), 2.0)
+    assert on_the_view(sup) == [(60, "querying"), (30, "attacking")]
 
 
 # -- pacing: the agent's speed and progress_interval ------------------------------------

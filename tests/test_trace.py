@@ -14,13 +14,13 @@ import sys
 import pytest
 
 from app import events
+from app.config import DEFAULTS, HEARTBEAT, Settings
 from app.pacing import Pacer, Reporter
 from app.rounds import Job, Round
 from app.supervise import Supervisor
 from app.trace import LIMIT, decode, describe_round, encode
 from fakedriver import write_driver
 from replay import read_rounds, replay, supervisor
-from test_supervise import Settings
 from trace_scenarios import SCENARIOS
 
 TRACES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "traces")
@@ -61,14 +61,21 @@ def test_every_event_and_action_survives_the_trace_format(kind):
     assert again == record and type(again) is kind
 
 
-def test_a_round_line_describes_its_reporter_so_the_replay_paces_the_same():
-    pacer = Pacer(1.0, 30.0, 5.0)
-    pacer.sent(6.0)
-    sup = Supervisor(Round([Job("a", ["./a"], b"{}", True)], 9.0, False, True),
-                     Settings(), Reporter(["a"], pacer, track=False))
-    assert describe_round(sup)["reporter"] == {
-        "names": ["a"], "track": False,
-        "pacer": {"interval": 1.0, "heartbeat": 30.0, "ready": False, "last": 6.0,
+def test_a_round_line_names_the_reporters_drivers_and_the_pace_the_last_round_left():
+    pacer = Pacer(1.0, 30.0, 0.0)
+    jobs = [Job(name, ["./measure.d/" + name, "app1"], b"{}", True) for name in ("a", "b")]
+    settings = Settings(*DEFAULTS, io_limit=None, heartbeat=HEARTBEAT, warnings=())
+    query = Supervisor(Round(jobs, None, True, False), settings,
+                       Reporter(["a", "b"], pacer, track=False))
+    assert describe_round(query)["reporter"] == {
+        "names": ["a", "b"], "track": False,
+        "pacer": {"interval": 1.0, "heartbeat": 30.0, "ready": True, "last": 0.0,
+                  "sent_any": False}}
+    assert [type(a) for a in query.handle(events.Tick(), 30.0)] == [events.Emit]  # a heartbeat
+    measure = Supervisor(Round(jobs, None, True, True), settings, Reporter(["a", "b"], pacer))
+    assert describe_round(measure)["reporter"] == {
+        "names": ["a", "b"], "track": True,
+        "pacer": {"interval": 1.0, "heartbeat": 30.0, "ready": False, "last": 30.0,
                   "sent_any": True}}
 
 

@@ -159,6 +159,25 @@ def test_resizing_to_narrower_redraws_the_block_to_fit():
     assert screen.cursor() == (0, 6) and not any(rows[6:])
 
 
+def test_a_resize_redraws_the_block_even_when_it_comes_out_the_same():
+    screen, live = show()
+    before = screen.rows()
+    screen.feed("\x1b[3A\x1b[2Kreflowed\r\x1b[3B")     # the terminal garbled a line
+    screen.feed(live.resize(80, 30))
+    assert screen.rows() == before and screen.cursor() == (0, 6)
+
+
+def test_a_two_line_terminal_shows_the_total_alone():
+    screen = Screen(80, 2)
+    screen.feed(Live(80, 2, color=False).frame(25.5, running_rows()))
+    assert screen.rows()[0].startswith("total") and screen.cursor() == (0, 1)
+
+
+def test_the_caller_draws_four_frames_a_second_and_a_dumb_round_once_a_second():
+    assert Live(80, 24).interval == 0.25
+    assert Live(80, 24, dumb=True).interval == 1.0
+
+
 def test_more_drivers_than_rows_keeps_the_failed_ones_and_counts_the_rest():
     rows = [Row("d%02d" % i, "done", 100, 5.0) for i in range(30)]
     rows[17] = Row("d17", "failed", None, 3.0, None, "exit code 1")
@@ -244,6 +263,24 @@ def test_dumb_mode_lines_fit_a_narrow_terminal():
     live = Live(20, 24, dumb=True)
     lines = live.frame(0, running_rows(), {"old": "run: never"}).splitlines()
     assert lines and all(width_of(line) <= 19 for line in lines)
+
+
+def test_dumb_mode_on_a_one_or_two_column_terminal_prints_an_ellipsis_per_line():
+    for width in (1, 2):
+        assert Live(width, 24, dumb=True).frame(25, running_rows()) == "\u2026\n" * 4
+
+
+def test_dumb_mode_says_the_total_first_even_with_no_driver_and_no_percent_yet():
+    assert Live(80, 24, dumb=True).frame(None, []) == "total: -, \n"
+
+
+def test_dumb_mode_cuts_a_name_by_its_cells_and_marks_the_cut():
+    marks = "\u0301" * 100                      # combining accents: no cell of their own
+    rows = [Row("a" + marks + "-end", "running", 10, 1.0),
+            Row("b" + marks * 3, "running", 10, 1.0)]
+    lines = Live(40, 24, dumb=True).frame(10, rows).splitlines()
+    assert lines[0] == "0:01 a" + marks + "-end: running 10%"
+    assert lines[1] == "0:01 b" + "\u0301" * 141 + "\u2026: running 10%"
 
 
 def test_a_line_the_terminal_thinks_wider_is_cut_at_the_margin_not_wrapped():

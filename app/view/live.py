@@ -31,6 +31,8 @@ CLEAR_LINE_END, CLEAR_BELOW = "\x1b[K", "\x1b[J"
 RESET = "\x1b[0m"
 RESTORE = RESET + SHOW + WRAP
 
+_UNSAID = object()          # dumb: the total before its first plain line
+
 
 class Live(object):
     """The live view of one measurement on a terminal width x height cells."""
@@ -59,7 +61,7 @@ class Live(object):
         self._state = (aggregate, list(rows), dict(skipped or {}))
         if self.dumb:
             return self._plain(*self._state)
-        return self._draw(False)
+        return self._draw()
 
     def above(self, lines):
         """Text that prints whole stderr lines (str or bytes, without their
@@ -71,8 +73,8 @@ class Live(object):
             return "".join(text + "\n" for text in texts)
         out = [self._up(), CLEAR_BELOW]
         out.extend("%s\r\n" % text for text in texts)
-        self._shown = []
-        out.append(self._draw(True))
+        self._shown = []        # cleared: the block is drawn anew below the lines
+        out.append(self._draw())
         return "".join(out)
 
     def resize(self, width, height):
@@ -83,7 +85,7 @@ class Live(object):
         erase stderr lines on terminals that do not reflow.
         """
         self._size(width, height)
-        return "" if self.dumb else self._draw(True)
+        return "" if self.dumb else self._draw(force=True)
 
     def close(self):
         """Text that leaves the terminal as it was: the cursor below the block,
@@ -94,9 +96,10 @@ class Live(object):
         return RESTORE if self.color else SHOW + WRAP
 
     def _up(self):
-        return "\r\x1b[%dA" % len(self._shown) if self._shown else "\r"
+        height = len(self._shown)
+        return "\r\x1b[%dA" % height if height else "\r"
 
-    def _draw(self, force):
+    def _draw(self, force=False):
         if self._state is None:
             return ""
         lines = block_lines(*self._state, width=self.width, lines=self.lines,
@@ -126,7 +129,7 @@ class Live(object):
                 out.append(self._plain_row(row, value))
         total = clamped(aggregate)
         total = None if total is None else int(total)
-        if out or self._said.get(None, "never") != total:
+        if out or self._said.get(None, _UNSAID) != total:
             self._said[None] = total
             line = "%s %s: %s, %s" % (clock(longest(rows)), TOTAL, percent_text(total),
                                       counts(rows))
@@ -134,7 +137,7 @@ class Live(object):
         return "".join(line + "\n" for line in out)
 
     def _plain_row(self, row, value):
-        parts = [clock(row.elapsed), printable(str(row.name)[:self.width * 2]) + ":",
+        parts = [clock(row.elapsed), fit(str(row.name), self.width) + ":",
                  state_word(row)]
         if row.state not in ("done", "failed") and value is not None:
             parts.append(percent_text(value))
