@@ -305,6 +305,22 @@ def test_an_integer_of_exactly_max_digits_is_read_one_more_is_refused_by_its_len
     assert str(err.value) == "holds an integer of 4301 digits (more than 4300)"
 
 
+def test_an_integer_of_14300_bits_is_shown_by_its_digits_where_python_can_print_it():
+    # Python 3.11+ prints at most 4300 digits unless told otherwise; 14300 bits
+    # make about 4305: told otherwise, short() prints them, one bit more it never does.
+    old = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else None
+    if old is not None:
+        sys.set_int_max_str_digits(0)
+    try:
+        assert short(2 ** 14299, limit=10) == "2678600831..."
+        assert short(2 ** 14300) == "<an integer of about 4306 digits>"
+    finally:
+        if old is not None:
+            sys.set_int_max_str_digits(old)
+    if old is not None:
+        assert short(2 ** 14299) == "<an integer of about 4305 digits>"
+
+
 def test_nesting_is_counted_from_1_for_the_outermost_list_or_object():
     from app.bounds import deeper_than
     assert (deeper_than(5, 0), deeper_than("x", 0)) == (False, False)
