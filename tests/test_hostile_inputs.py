@@ -292,6 +292,25 @@ def test_short_is_bounded_whatever_the_value(value):
     assert len(text) <= SHORT + 3 and time.monotonic() - start < 0.5
 
 
+class Watched(str):
+    """A string that notes which slices of it are read."""
+
+    def __getitem__(self, index):
+        self.read.append(index)
+        return str.__getitem__(self, index)
+
+
+def test_short_reads_no_more_of_any_string_than_its_limit():
+    key, value, item = Watched("k" * 10 ** 6), Watched("v" * 10 ** 6), Watched("i" * 10 ** 6)
+    for text in (key, value, item):
+        text.read = []
+    assert short([{key: value}, item], limit=30) == '[{"' + "k" * 27 + "..."
+    assert short({"a": value}, limit=30) == '{"a": "' + "v" * 23 + "..."
+    assert short(item, limit=30) == '"' + "i" * 29 + "..."
+    assert key.read == [slice(None, 30)] and value.read == [slice(None, 30)]
+    assert item.read == [slice(None, 30)]
+
+
 # -- the bounds at their edges ----------------------------------------------------
 
 def test_an_integer_of_exactly_max_digits_is_read_one_more_is_refused_by_its_length():
