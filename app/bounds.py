@@ -16,7 +16,6 @@ older ones read it, and the line magg passes on would then be one a newer
 agent cannot read. The same bound applies on every version.
 """
 
-import itertools
 import json
 
 MAX_DEPTH = 100
@@ -35,8 +34,10 @@ def loads(text):
     except RecursionError:
         raise OutOfBounds(_TOO_DEEP)
     # A value nests no deeper than its text has brackets: most lines skip the walk.
-    if text.count("[") + text.count("{") > MAX_DEPTH and deeper_than(value, MAX_DEPTH):
-        raise OutOfBounds(_TOO_DEEP)
+    brackets = text.count("[") + text.count("{")
+    if brackets > MAX_DEPTH:    # pragma: no mutate (>=: at MAX_DEPTH the walk says no too)
+        if deeper_than(value, MAX_DEPTH):
+            raise OutOfBounds(_TOO_DEEP)
     return value
 
 
@@ -44,9 +45,9 @@ _TOO_DEEP = "nests more than %d levels deep" % MAX_DEPTH
 
 
 def _integer(digits):
-    if len(digits) > MAX_DIGITS and len(digits.lstrip("-")) > MAX_DIGITS:
-        raise OutOfBounds("holds an integer of %d digits (more than %d)"
-                          % (len(digits.lstrip("-")), MAX_DIGITS))
+    length = len(digits) - (digits[0] == "-")     # JSON: at most one "-", then digits
+    if length > MAX_DIGITS:
+        raise OutOfBounds("holds an integer of %d digits (more than %d)" % (length, MAX_DIGITS))
     return int(digits)
 
 
@@ -118,29 +119,37 @@ def _json_pieces(obj, limit):
                 stack.append(("" if i == 0 else ", ", v) for i, v in enumerate(value))
                 ends.append("]")
                 break
-            yield _scalar(value, limit)
+            # A string is read up to limit characters: its excerpt shows fewer.
+            yield json.dumps(value[:limit]) if isinstance(value, str) else _scalar(value)
         else:
             stack.pop()
             yield ends.pop()
 
 
 def _dict_items(mapping, limit):
-    keys = itertools.islice(mapping, limit + 1)
+    # Read lazily, like a list: short() stops asking once it has limit characters,
+    # which no more than limit keys make (each shows as 4 characters at least).
+    keys = mapping
     if len(mapping) <= _SORTED_KEYS_UP_TO:
         try:
             keys = sorted(mapping)
         except TypeError:       # keys of mixed types (YAML allows them)
             pass
     for i, key in enumerate(keys):
-        text = key if isinstance(key, str) else _scalar(key, limit).strip('"')
-        yield (", " if i else "") + json.dumps(text[:limit + 1]) + ": ", mapping[key]
+        text = key if isinstance(key, str) else _key_text(key)
+        yield (", " if i else "") + json.dumps(text[:limit]) + ": ", mapping[key]
 
 
-def _scalar(value, limit):
+def _key_text(key):
+    """A key that is not a string, as text: the JSON of a number, true, false or
+    null (as json.dumps makes it), a date's own text, else what short() shows."""
+    return key.isoformat() if hasattr(key, "isoformat") else _scalar(key)
+
+
+def _scalar(value):
+    """Any value that is neither a string, a list nor a dict, within bounds."""
     if value is None or isinstance(value, (bool, float)):
         return json.dumps(value)
-    if isinstance(value, str):
-        return json.dumps(value[:limit + 1])
     if isinstance(value, int):
         # str() takes time quadratic in the digits, and Python 3.11+ refuses
         # it past 4300 digits: a longer integer is shown by its length.

@@ -40,8 +40,8 @@ HITS = "MAGG_MUTATE_HITS"
 # The view's renderer and config.py are pure in all but the import rule
 # (config reads OPTUNE_IO_TIMEOUT): held to the pure modules' target.
 PURE_TOO = ("config", "view.text", "view.block", "view.live", "view.result", "view.numbers")
-OS_EDGE = ("loop", "pipes", "stdio", "spawn", "signals", "watchdog", "subreaper", "trace",
-           "fdlimit", "configfile", "drivers", "trust", "shebang", "terminal")
+OS_EDGE = ("loop", "pipes", "stdio", "outbox", "spawn", "signals", "watchdog", "subreaper",
+           "trace", "fdlimit", "configfile", "drivers", "trust", "shebang", "terminal", "viewer")
 
 
 def group(module):

@@ -292,6 +292,25 @@ def test_short_is_bounded_whatever_the_value(value):
     assert len(text) <= SHORT + 3 and time.monotonic() - start < 0.5
 
 
+class Watched(str):
+    """A string that notes which slices of it are read."""
+
+    def __getitem__(self, index):
+        self.read.append(index)
+        return str.__getitem__(self, index)
+
+
+def test_short_reads_no_more_of_any_string_than_its_limit():
+    key, value, item = Watched("k" * 10 ** 6), Watched("v" * 10 ** 6), Watched("i" * 10 ** 6)
+    for text in (key, value, item):
+        text.read = []
+    assert short([{key: value}, item], limit=30) == '[{"' + "k" * 27 + "..."
+    assert short({"a": value}, limit=30) == '{"a": "' + "v" * 23 + "..."
+    assert short(item, limit=30) == '"' + "i" * 29 + "..."
+    assert key.read == [slice(None, 30)] and value.read == [slice(None, 30)]
+    assert item.read == [slice(None, 30)]
+
+
 # -- the bounds at their edges ----------------------------------------------------
 
 def test_an_integer_of_exactly_max_digits_is_read_one_more_is_refused_by_its_length():
@@ -303,6 +322,22 @@ def test_an_integer_of_exactly_max_digits_is_read_one_more_is_refused_by_its_len
     with pytest.raises(OutOfBounds) as err:
         loads("-" + "9" * (MAX_DIGITS + 1))
     assert str(err.value) == "holds an integer of 4301 digits (more than 4300)"
+
+
+def test_an_integer_of_14300_bits_is_shown_by_its_digits_where_python_can_print_it():
+    # Python 3.11+ prints at most 4300 digits unless told otherwise; 14300 bits
+    # make about 4305: told otherwise, short() prints them, one bit more it never does.
+    old = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else None
+    if old is not None:
+        sys.set_int_max_str_digits(0)
+    try:
+        assert short(2 ** 14299, limit=10) == "2678600831..."
+        assert short(2 ** 14300) == "<an integer of about 4306 digits>"
+    finally:
+        if old is not None:
+            sys.set_int_max_str_digits(old)
+    if old is not None:
+        assert short(2 ** 14299) == "<an integer of about 4305 digits>"
 
 
 def test_nesting_is_counted_from_1_for_the_outermost_list_or_object():

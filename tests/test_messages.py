@@ -20,6 +20,13 @@ class Thing(object):
     pass
 
 
+class Stamp(object):
+    """Like a YAML timestamp, with quotes and a backslash in its text."""
+
+    def isoformat(self):
+        return 'at "noon"\\'
+
+
 CASES = [
     ('short_scalars',
      lambda: m.short([None, True, 1.5, "a\"b", 12, b"xyz", bytearray(2), set(),
@@ -65,6 +72,19 @@ CASES = [
     ('short_sorted_1000',
      lambda: m.short(dict((str(999 - i).zfill(3), i) for i in range(1000)), limit=30),
      '{"000": 999, "001": 998, "002"...'),
+    ('short_dict_to_the_limit',
+     lambda: (m.short({"kkk": 1}, limit=10), m.short({"kkkk": 1}, limit=10)),
+     ('{"kkk": 1}', '{"kkkk": 1...')),
+    ('short_key_of_the_limit_and_one_more',
+     lambda: (m.short({"k" * 10: 1}, limit=10), m.short({"k" * 11: 1}, limit=10),
+              m.short({"k" * 7: 1}, limit=10)),
+     ('{"kkkkkkkk...', '{"kkkkkkkk...', '{"kkkkkkk"...')),
+    ('short_long_number_key',
+     lambda: m.short({10 ** 30: 1}, limit=20),
+     '{"100000000000000000...'),
+    ('short_key_with_quotes_in_its_text',       # escaped once, its quotes kept
+     lambda: m.short({Stamp(): 1}),
+     '{"at \\"noon\\"\\\\": 1}'),
     ('signal_name',
      lambda: (m.signal_name(15), m.signal_name(200)),
      ('SIGTERM', 'signal 200')),

@@ -69,6 +69,13 @@ def test_a_driver_not_started_yet_is_starting_with_no_time():
     assert [(r.state, r.elapsed) for r in snapshot(sup, 1.0)[1]] == [("starting", None)] * 2
 
 
+def test_the_time_shown_is_since_the_driver_started_not_since_the_round_began():
+    sup = measure_round(start=False)
+    for action in sup.handle(CanSpawn(), 1.0):
+        sup.handle(Started(action.run), 1.5)
+    assert [r.elapsed for r in snapshot(sup, 4.0)[1]] == [2.5, None]     # one at a time
+
+
 def test_a_progress_line_without_a_message_keeps_the_last_message():
     sup = measure_round()
     say(sup, 0, {"progress": 10, "message": "warming up"}, 1.0)
