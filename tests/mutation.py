@@ -69,10 +69,11 @@ def start(aggregator):
 
 @functools.lru_cache(maxsize=None)
 def tour():
-    """The node ids setup.cfg's selection names one by one."""
+    """The node ids setup.cfg's selection names one by one, and [magg-mutate]'s."""
     parser = configparser.ConfigParser()
     parser.read(os.path.join(os.path.dirname(TESTS), "setup.cfg"))
     selection = parser.get("mutmut", "pytest_add_cli_args_test_selection", fallback="")
+    selection += " " + parser.get("magg-mutate", "tour", fallback="")
     return {entry.strip() for entry in selection.split() if "::" in entry}
 
 
