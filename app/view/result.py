@@ -90,7 +90,7 @@ def widths(columns, rows, room, drops):
     The widest column that may be cut gives up a cell at a time, so a wide
     table shrinks evenly: first to SOFT, dropping columns in `drops` order
     while that is not enough, then to HARD. A room of a few cells keeps
-    the first columns only.
+    the first column only.
     """
     natural = {}
     for column in columns:
@@ -108,11 +108,9 @@ def widths(columns, rows, room, drops):
             given, over = _cut({c: natural[c] for c in kept}, least, room)
             if over <= 0:
                 return [(c, given[c]) for c in kept]
-    while len(kept) > 1 and over > 0:
-        over -= given[kept[-1]] + len(GAP)
-        kept.pop()
-    given[kept[0]] = min(given[kept[0]], room)
-    return [(c, given[c]) for c in kept]
+    # Too narrow even so: the first column alone (every table keeps at most
+    # two once its drops are gone), cut to the room.
+    return [(kept[0], min(given[kept[0]], room))]
 
 
 def _cut(given, least, room):
@@ -157,7 +155,7 @@ def result_table(final, owners, failures, width, color, units=None):
     """
     room = max(1, int(width) - 1)
     if not isinstance(final, dict):
-        final = {"status": "failed", "message": shown(final)}
+        final = {"message": shown(final)}     # failed_lines says "failed"
     if final.get("status") == "ok":
         lines = ok_lines(final, owners or {}, units or {}, room, color)
     else:
@@ -169,8 +167,8 @@ def ok_lines(final, owners, units, room, color):
     metrics = final.get("metrics")
     metrics = metrics if isinstance(metrics, dict) else {}
     rows = metric_rows(metrics, owners, units)
-    columns = [c for c in COLUMNS if c in ("metric", "driver", "value", "unit") or
-               any(c in row for row in rows)]
+    # Every row has a metric, driver, value and unit; the others when some row has them.
+    columns = [c for c in COLUMNS if any(c in row for row in rows)]
     if not any(len(p.get("values")) > 1 for p in metrics.values()
                if isinstance(p, dict) and isinstance(p.get("values"), list)):
         columns = [c for c in columns if c != "series"]   # one series: its id is noise
