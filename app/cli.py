@@ -141,8 +141,7 @@ def dispatch(command, app_id, inbox, std, trace=None):
             raise
         # --version works anywhere: magg's own version needs no measure.d.
         from app import health, messages
-        std.log(messages.warning(messages.version_not_asked(err.message)).encode(
-            "utf-8", "replace"))
+        std.warn(messages.version_not_asked(err.message))
         return shown(std, command, health.version_report([], __version__))
     session = commands.Session(settings, found.drivers, inbox, std, found=found, trace=trace)
     normal = False
@@ -235,10 +234,8 @@ def start_trace(std, argv):
     """The run's trace when MAGG_TRACE asks for one (trace.py), else None."""
     if not os.environ.get("MAGG_TRACE"):
         return None
-    from app import messages
     from app.trace import open_trace
-    trace = open_trace(os.environ, lambda text: std.log(
-        messages.warning(text).encode("utf-8", "replace")))
+    trace = open_trace(os.environ, std.warn)
     if trace is not None:
         trace.run(__version__, argv)
     return trace

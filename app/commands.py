@@ -78,7 +78,7 @@ class Session(object):
             self.watchdog.close(normal)
 
     def warn(self, text):
-        self.std.log(messages.warning(text).encode("utf-8", "replace"))
+        self.std.warn(text)
 
     def run(self, jobs, deadline=None, stop_on_failure=None, judge_exits=False,
             reporter=None):

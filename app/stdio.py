@@ -61,6 +61,11 @@ class Streams(object):
         else:
             self.err.write(data)
 
+    def warn(self, text):
+        """One line of magg's own on stderr ("magg: warning: ..."), wherever stderr goes."""
+        from app import messages    # loaded by every command already; not at import
+        self.log(messages.warning(text).encode("utf-8", "replace"))
+
     def backlog(self):
         """Bytes of stderr not written yet: the terminal's when the view shows it."""
         if self.view is not None and self.view.takes_stderr:
